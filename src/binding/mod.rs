@@ -1,0 +1,137 @@
+//! The napi layer: one `NativeConnection` per JavaScript `Connection`. Commands go to the
+//! connection actor over a channel; events come back through one threadsafe function, in
+//! batches: whatever the engine queued before the JavaScript thread got round to it crosses
+//! as one string (a JSON array of events) in one call.
+
+use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, OnceLock};
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use parking_lot::Mutex;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use crate::engine::config::ConnectionConfig;
+use crate::engine::connection::{Actor, Command};
+use crate::engine::EventSink;
+
+/// The process-wide runtime: one worker thread is plenty for socket I/O and timers.
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("autobahn-io")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::from_reason(format!("cannot start the I/O runtime: {e}")))
+}
+
+/// Weak: the callback alone never keeps Node alive; index.js holds the event loop open while
+/// a connection is active.
+type EventCallback = ThreadsafeFunction<(), (), String, Status, false, true>;
+
+struct BatchSink {
+    /// Events waiting for the JavaScript thread, as `[ev1,ev2,...` (closing bracket added on
+    /// delivery). Empty when nothing is waiting.
+    queue: Arc<Mutex<String>>,
+    callback: EventCallback,
+}
+
+impl EventSink for BatchSink {
+    fn emit(&self, event: String) {
+        let first = {
+            let mut q = self.queue.lock();
+            let first = q.is_empty();
+            q.push(if first { '[' } else { ',' });
+            q.push_str(&event);
+            first
+        };
+        // One call per batch: later events join the queued batch until JavaScript takes it.
+        if first {
+            // A closing environment refuses the call; there is nobody left to tell.
+            let _ = self
+                .callback
+                .call((), ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
+}
+
+#[napi]
+pub struct NativeConnection {
+    sink: Arc<BatchSink>,
+    commands: Option<UnboundedSender<Command>>,
+    serial: Arc<AtomicU32>,
+}
+
+#[napi]
+impl NativeConnection {
+    /// `on_events(batch)` receives the JSON text of an array of events.
+    #[napi(constructor)]
+    pub fn new(on_events: Function<String, ()>) -> Result<Self> {
+        let queue = Arc::new(Mutex::new(String::new()));
+        let drain = queue.clone();
+        let callback = on_events
+            .build_threadsafe_function::<()>()
+            .weak::<true>()
+            .build_callback(move |_ctx| {
+                let mut batch = std::mem::take(&mut *drain.lock());
+                if batch.is_empty() {
+                    batch.push('[');
+                }
+                batch.push(']');
+                Ok(batch)
+            })?;
+        Ok(NativeConnection {
+            sink: Arc::new(BatchSink { queue, callback }),
+            commands: None,
+            serial: Arc::new(AtomicU32::new(0)),
+        })
+    }
+
+    /// Starts connecting with the settings index.js normalised (JSON text).
+    #[napi]
+    pub fn open(&mut self, config: String) -> Result<()> {
+        if self.commands.as_ref().is_some_and(|c| !c.is_closed()) {
+            return Err(Error::from_reason("connection already open (or opening)"));
+        }
+        let config = ConnectionConfig::from_json(&config).map_err(Error::from_reason)?;
+        let (tx, rx) = unbounded_channel();
+        let sink: Arc<dyn EventSink> = self.sink.clone();
+        let actor = Actor::new(config, rx, sink, self.serial.clone());
+        runtime()?.spawn(actor.run());
+        self.commands = Some(tx);
+        Ok(())
+    }
+
+    /// Sends WAMP commands (separated by newlines) on the session with this serial.
+    #[napi]
+    pub fn send(&self, serial: u32, text: String) {
+        self.command(Command::Send { serial, text });
+    }
+
+    #[napi]
+    pub fn close(&self, reason: Option<String>, message: Option<String>) {
+        self.command(Command::Close { reason, message });
+    }
+
+    /// The answer of `onclose` after a close that may be followed by a retry.
+    #[napi]
+    pub fn retry_decision(&self, stop: bool) {
+        self.command(Command::RetryDecision { stop });
+    }
+
+    fn command(&self, cmd: Command) {
+        if let Some(tx) = &self.commands {
+            // After the actor ended there is nothing to send to; JavaScript knows from the
+            // close event it already received.
+            let _ = tx.send(cmd);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The napi-free WAMP engine: a sans-IO session core, the retry schedule, the WebSocket
+//! transport and the connection actor that ties them to tokio.
+
+pub mod config;
+pub mod connection;
+pub mod error;
+pub mod events;
+pub mod message;
+pub mod retry;
+pub mod session;
+pub mod transport;
+
+/// Where the engine delivers events for the JavaScript side. Each event is the JSON text of one
+/// array (see `events`); the sink batches them so that one crossing carries many events.
+pub trait EventSink: Send + Sync + 'static {
+    fn emit(&self, event: String);
+}

@@ -1,0 +1,1205 @@
+'use strict';
+// Autobahn|JS API on top of the native engine. This file owns the Autobahn semantics: class
+// shapes, option defaults and validation, handler maps, calling user code, turning thrown
+// values into WAMP errors, and the deferred flavour. The engine (Rust) owns the wire, request
+// ids, protocol rules, timers and reconnects.
+
+const when = require('when');
+const pkg = require('./package.json');
+const { NativeConnection } = require('./native.js');
+
+// Message and event kinds shared with src/engine/events.rs.
+const MSG = {
+  CHALLENGE: 4,
+  AUTHENTICATE: 5,
+  ABORT: 3,
+  ERROR: 8,
+  PUBLISH: 16,
+  PUBLISHED: 17,
+  SUBSCRIBE: 32,
+  SUBSCRIBED: 33,
+  UNSUBSCRIBE: 34,
+  UNSUBSCRIBED: 35,
+  EVENT: 36,
+  CALL: 48,
+  CANCEL: 49,
+  RESULT: 50,
+  REGISTER: 64,
+  REGISTERED: 65,
+  UNREGISTER: 66,
+  UNREGISTERED: 67,
+  INVOCATION: 68,
+  INTERRUPT: 69,
+  YIELD: 70,
+};
+const EV = { OPEN: 1000, CLOSE: 1001, INTERNAL_ERROR: 1002, CONNECTING: 1003, CONNECTED: 1004 };
+
+// The roles and features announced in HELLO, as Autobahn|JS announces them.
+const WAMP_FEATURES = {
+  caller: {
+    features: { caller_identification: true, progressive_call_results: true, call_canceling: true },
+  },
+  callee: {
+    features: {
+      caller_identification: true,
+      pattern_based_registration: true,
+      shared_registration: true,
+      progressive_call_results: true,
+      registration_revocation: true,
+    },
+  },
+  publisher: {
+    features: {
+      publisher_identification: true,
+      subscriber_blackwhite_listing: true,
+      publisher_exclusion: true,
+    },
+  },
+  subscriber: {
+    features: {
+      publisher_identification: true,
+      pattern_based_subscription: true,
+      subscription_revocation: true,
+    },
+  },
+};
+const PEER_ROLE = { caller: 'dealer', callee: 'dealer', publisher: 'broker', subscriber: 'broker' };
+
+// ---------------------------------------------------------------------------------------------
+// Value classes (field names as in Autobahn|JS)
+
+/** A WAMP error: `error` is the error URI. Unlike Autobahn|JS it is a real `Error` (stack, message). */
+class AutobahnError extends Error {
+  constructor(error, args, kwargs) {
+    const a = args || [];
+    const detail = typeof a[0] === 'string' ? `: ${a[0]}` : '';
+    super(`${error}${detail}`);
+    this.error = error;
+    this.args = a;
+    this.kwargs = kwargs || {};
+  }
+}
+Object.defineProperty(AutobahnError.prototype, 'name', { value: 'AutobahnError' });
+
+class Result {
+  constructor(args, kwargs) {
+    this.args = args || [];
+    this.kwargs = kwargs || {};
+  }
+}
+
+class Publication {
+  constructor(id) {
+    this.id = id;
+  }
+}
+
+class Event {
+  constructor(publication, topic, publisher, publisher_authid, publisher_authrole, retained, forward_for) {
+    this.publication = publication;
+    this.topic = topic;
+    this.publisher = publisher;
+    this.publisher_authid = publisher_authid;
+    this.publisher_authrole = publisher_authrole;
+    this.retained = retained;
+    this.forward_for = forward_for;
+  }
+}
+
+class Invocation {
+  constructor(procedure, progress, caller, caller_authid, caller_authrole, forward_for) {
+    this.procedure = procedure;
+    this.progress = progress;
+    this.caller = caller;
+    this.caller_authid = caller_authid;
+    this.caller_authrole = caller_authrole;
+    this.forward_for = forward_for;
+  }
+}
+
+class Subscription {
+  constructor(topic, handler, options, session, id) {
+    this.topic = topic;
+    this.handler = handler;
+    this.options = options || {};
+    this.session = session;
+    this.id = id;
+    this.active = true;
+    this._on_unsubscribe = session._defer();
+    this.on_unsubscribe = promiseOf(this._on_unsubscribe);
+  }
+
+  unsubscribe() {
+    return this.session.unsubscribe(this);
+  }
+}
+
+class Registration {
+  constructor(procedure, endpoint, options, session, id) {
+    this.procedure = procedure;
+    this.endpoint = endpoint;
+    this.options = options || {};
+    this.session = session;
+    this.id = id;
+    this.active = true;
+    this._on_unregister = session._defer();
+    this.on_unregister = promiseOf(this._on_unregister);
+  }
+
+  unregister() {
+    return this.session.unregister(this);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function es6Defer() {
+  const d = {};
+  d.promise = new Promise((resolve, reject) => {
+    d.resolve = resolve;
+    d.reject = reject;
+  });
+  return d;
+}
+
+// Autobahn's util.promise: jQuery-style deferreds expose `promise()` as a function.
+function promiseOf(d) {
+  return d.promise && typeof d.promise.then === 'function' ? d.promise : d.promise();
+}
+
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+}
+
+const URI_LOOSE = /^([^\s.#]+\.)*([^\s.#]+)$/;
+const URI_LOOSE_EMPTY = /^(([^\s.#]+\.)|\.)*([^\s.#]+)?$/;
+
+function checkUri(uri, what, allowEmptyComponents) {
+  if (typeof uri !== 'string') {
+    throw new TypeError(`${what} must be a string URI, got ${describe(uri)}`);
+  }
+  const re = allowEmptyComponents ? URI_LOOSE_EMPTY : URI_LOOSE;
+  if (!re.test(uri) || uri.length === 0) {
+    throw new AutobahnError('wamp.error.invalid_uri', [
+      `invalid ${what} '${uri}': URI components are separated by '.', must not be empty` +
+        (allowEmptyComponents ? '' : ' (unless match is "wildcard")') +
+        ", and must not contain '#' or whitespace",
+    ]);
+  }
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? `an object (${(v.constructor && v.constructor.name) || 'Object'})` : typeof v;
+}
+
+function checkArgs(args, kwargs, options, what) {
+  if (args !== undefined && args !== null && !Array.isArray(args)) {
+    throw new TypeError(`${what}: args must be an array, got ${describe(args)}`);
+  }
+  if (kwargs !== undefined && kwargs !== null && !isPlainObject(kwargs)) {
+    throw new TypeError(`${what}: kwargs must be a plain object, got ${describe(kwargs)}`);
+  }
+  if (options !== undefined && options !== null && !isPlainObject(options)) {
+    throw new TypeError(`${what}: options must be a plain object, got ${describe(options)}`);
+  }
+}
+
+// JSON with the WAMP binary convention (a string of U+0000 + Base64) and a clear error for
+// values JSON cannot carry, instead of JSON.stringify's silent `null` or omission.
+function jsonReplacer(key, value) {
+  switch (typeof value) {
+    case 'function':
+      throw new TypeError(`cannot serialize a function${where(key)}`);
+    case 'symbol':
+      throw new TypeError(`cannot serialize a symbol${where(key)}`);
+    case 'bigint':
+      throw new TypeError(
+        `cannot serialize the BigInt ${value}${where(key)}: the JSON serializer carries only numbers`
+      );
+    case 'object': {
+      if (value === null) return value;
+      const original = this[key];
+      if (original instanceof Uint8Array) {
+        return '\u0000' + Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
+      }
+      return value;
+    }
+    default:
+      return value;
+  }
+}
+
+function where(key) {
+  return key === '' ? '' : ` (at key '${key}')`;
+}
+
+function encode(msg, what) {
+  try {
+    return JSON.stringify(msg, jsonReplacer);
+  } catch (e) {
+    const err = new TypeError(`${what}: payload cannot be serialized: ${e.message}`);
+    err.cause = e;
+    throw err;
+  }
+}
+
+function jsonReviver(_key, value) {
+  if (typeof value === 'string' && value.charCodeAt(0) === 0) {
+    return Buffer.from(value.slice(1), 'base64');
+  }
+  return value;
+}
+
+function callResultValue(args, kwargs) {
+  const a = args || [];
+  if (a.length > 1 || (kwargs && Object.keys(kwargs).length > 0)) return new Result(a, kwargs);
+  if (a.length === 1) return a[0];
+  return null;
+}
+
+// Builds [..., args (, kwargs)] the way Autobahn|JS does: what the user passed is sent,
+// and kwargs alone get an empty args list in front.
+function pushPayload(msg, args, kwargs) {
+  if (args || kwargs) msg.push(args || []);
+  if (kwargs) msg.push(kwargs);
+  return msg;
+}
+
+function defaultErrorHandler(kind) {
+  return (err, msg) => {
+    // eslint-disable-next-line no-console
+    console.error(`autobahn: ${kind}${msg ? `: ${msg}` : ''}`, err);
+  };
+}
+
+// Options only meaningful locally, never sent to the router.
+const LOCAL_CALL_OPTIONS = ['progress'];
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+class Session {
+  constructor(connection, serial) {
+    this._connection = connection;
+    this._serial = serial;
+    this._defer = connection._defer;
+    this._id = null;
+    this._realm = connection._options.realm;
+    this._features = null;
+    this._details = null;
+    this._created = null;
+    this._pending = new Map(); // handle -> {kind, d, ...}
+    this._subscriptions = new Map(); // subscription id -> [Subscription]
+    this._registrations = new Map(); // registration id -> Registration
+    this._outbox = [];
+    this._flushScheduled = false;
+    this._flush = () => this._flushOutbox();
+    this._prefixes = {};
+    this._goodbyeSent = false;
+    this.caller_disclose_me = false;
+    this.publisher_disclose_me = false;
+    this.onjoin = null;
+    this.onleave = null;
+  }
+
+  get id() {
+    return this._id;
+  }
+  get realm() {
+    return this._realm;
+  }
+  get isOpen() {
+    return this._id !== null;
+  }
+  get features() {
+    return this._features;
+  }
+  get subscriptions() {
+    return Array.from(this._subscriptions.values());
+  }
+  get registrations() {
+    return Array.from(this._registrations.values());
+  }
+  get defer() {
+    return this._defer;
+  }
+
+  log(...args) {
+    let header = 'WAMP session';
+    if (this._id !== null && this._created !== null) {
+      const ms = Math.round((performance.now() - this._created) * 1000) / 1000;
+      header = `WAMP session ${this._id} on '${this._realm}' at ${ms} ms`;
+    }
+    console.group(header);
+    for (const a of args) console.log(a);
+    console.groupEnd();
+  }
+
+  join() {
+    if (this.isOpen) throw 'session already open';
+    throw new Error('autobahn: sessions are joined by Connection.open(); create a new Connection to join again');
+  }
+
+  leave(reason, message) {
+    if (!this.isOpen) throw 'session not open';
+    if (reason !== undefined && reason !== null) checkUri(reason, 'leave reason');
+    if (message !== undefined && message !== null && typeof message !== 'string') {
+      throw new TypeError(`leave message must be a string, got ${describe(message)}`);
+    }
+    this._goodbyeSent = true;
+    this._connection._native.close(reason || undefined, message || undefined);
+  }
+
+  prefix(prefix, uri) {
+    if (uri === null || uri === undefined) {
+      delete this._prefixes[prefix];
+    } else {
+      this._prefixes[prefix] = uri;
+    }
+  }
+
+  resolve(curie) {
+    if (typeof curie !== 'string') return curie;
+    const i = curie.indexOf(':');
+    if (i >= 0) {
+      const p = curie.substring(0, i);
+      if (Object.prototype.hasOwnProperty.call(this._prefixes, p)) {
+        return `${this._prefixes[p]}.${curie.substring(i + 1)}`;
+      }
+    }
+    return curie;
+  }
+
+  call(procedure, args, kwargs, options) {
+    if (!this.isOpen) throw 'session not open';
+    procedure = this.resolve(procedure);
+    checkUri(procedure, 'procedure');
+    checkArgs(args, kwargs, options, 'call()');
+    const opts = Object.assign({}, options);
+    const progress = opts.progress;
+    if (progress !== undefined && typeof progress !== 'function') {
+      throw new TypeError(`call(): options.progress must be a function, got ${describe(progress)}`);
+    }
+    for (const k of LOCAL_CALL_OPTIONS) delete opts[k];
+    if (opts.disclose_me === undefined && this.caller_disclose_me) opts.disclose_me = true;
+    const handle = this._connection._nextHandle();
+    const text = encode(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
+    const d = this._defer();
+    this._pending.set(handle, { kind: MSG.CALL, d, receiveProgress: !!opts.receive_progress, progress });
+    this._send(text);
+    const p = promiseOf(d);
+    const session = this;
+    p.cancel = function cancel(cancelOptions) {
+      return session._cancel(handle, cancelOptions);
+    };
+    return p;
+  }
+
+  _cancel(handle, options) {
+    const req = this._pending.get(handle);
+    if (!req || !this.isOpen) return false;
+    const opts = Object.assign({}, options);
+    this._send(encode([MSG.CANCEL, handle, opts], 'cancel()'));
+    if (opts.mode !== 'kill') {
+      this._pending.delete(handle);
+      req.d.reject(new AutobahnError('wamp.error.canceled', ['the call was canceled by the caller']));
+    }
+    return true;
+  }
+
+  publish(topic, args, kwargs, options) {
+    if (!this.isOpen) throw 'session not open';
+    topic = this.resolve(topic);
+    checkUri(topic, 'topic');
+    checkArgs(args, kwargs, options, 'publish()');
+    const opts = Object.assign({}, options);
+    if (opts.disclose_me === undefined && this.publisher_disclose_me) opts.disclose_me = true;
+    const ack = !!opts.acknowledge;
+    const handle = ack ? this._connection._nextHandle() : 0;
+    const text = encode(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
+    let result;
+    if (ack) {
+      const d = this._defer();
+      this._pending.set(handle, { kind: MSG.PUBLISH, d });
+      result = promiseOf(d);
+    }
+    this._send(text);
+    return result;
+  }
+
+  subscribe(topic, handler, options) {
+    if (!this.isOpen) throw 'session not open';
+    topic = this.resolve(topic);
+    if (typeof handler !== 'function') {
+      throw new TypeError(`subscribe(): handler must be a function, got ${describe(handler)}`);
+    }
+    checkArgs(undefined, undefined, options, 'subscribe()');
+    const opts = Object.assign({}, options);
+    checkUri(topic, 'topic', opts.match === 'wildcard' || opts.match === 'prefix');
+    const handle = this._connection._nextHandle();
+    const text = encode([MSG.SUBSCRIBE, handle, opts, topic], 'subscribe()');
+    const d = this._defer();
+    this._pending.set(handle, { kind: MSG.SUBSCRIBE, d, topic, handler, options: opts });
+    this._send(text);
+    return promiseOf(d);
+  }
+
+  register(procedure, endpoint, options) {
+    if (!this.isOpen) throw 'session not open';
+    procedure = this.resolve(procedure);
+    if (typeof endpoint !== 'function') {
+      throw new TypeError(`register(): endpoint must be a function, got ${describe(endpoint)}`);
+    }
+    checkArgs(undefined, undefined, options, 'register()');
+    const opts = Object.assign({}, options);
+    checkUri(procedure, 'procedure', opts.match === 'wildcard' || opts.match === 'prefix');
+    const handle = this._connection._nextHandle();
+    const text = encode([MSG.REGISTER, handle, opts, procedure], 'register()');
+    const d = this._defer();
+    this._pending.set(handle, { kind: MSG.REGISTER, d, procedure, endpoint, options: opts });
+    this._send(text);
+    return promiseOf(d);
+  }
+
+  unsubscribe(subscription) {
+    if (!this.isOpen) throw 'session not open';
+    if (!(subscription instanceof Subscription)) {
+      throw new TypeError(`unsubscribe(): expected a Subscription, got ${describe(subscription)}`);
+    }
+    const subs = this._subscriptions.get(subscription.id);
+    const i = subs ? subs.indexOf(subscription) : -1;
+    if (!subscription.active || i === -1) throw 'subscription not active';
+    subs.splice(i, 1);
+    subscription.active = false;
+    const d = this._defer();
+    if (subs.length > 0) {
+      // Other local handlers still use the WAMP subscription.
+      subscription._on_unsubscribe.resolve();
+      d.resolve(false);
+    } else {
+      const handle = this._connection._nextHandle();
+      this._pending.set(handle, { kind: MSG.UNSUBSCRIBE, d, subscription });
+      this._send(encode([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'));
+    }
+    return promiseOf(d);
+  }
+
+  unregister(registration) {
+    if (!this.isOpen) throw 'session not open';
+    if (!(registration instanceof Registration)) {
+      throw new TypeError(`unregister(): expected a Registration, got ${describe(registration)}`);
+    }
+    if (!registration.active || this._registrations.get(registration.id) !== registration) {
+      throw 'registration not active';
+    }
+    const handle = this._connection._nextHandle();
+    const d = this._defer();
+    this._pending.set(handle, { kind: MSG.UNREGISTER, d, registration });
+    this._send(encode([MSG.UNREGISTER, handle, registration.id], 'unregister()'));
+    return promiseOf(d);
+  }
+
+  // --- wire ---
+
+  _send(text) {
+    this._outbox.push(text);
+    if (!this._flushScheduled) {
+      // Commands issued in one synchronous run (a loop of calls, say) cross to the engine once.
+      this._flushScheduled = true;
+      queueMicrotask(this._flush);
+    }
+  }
+
+  _flushOutbox() {
+    this._flushScheduled = false;
+    if (this._outbox.length === 0) return;
+    const text = this._outbox.length === 1 ? this._outbox[0] : this._outbox.join('\n');
+    this._outbox = [];
+    this._connection._native.send(this._serial, text);
+  }
+
+  _userError(err, msg) {
+    this._connection._onUserError(err, msg);
+  }
+
+  // --- events from the engine ---
+
+  _onWelcome(id, details) {
+    this._id = id;
+    this._details = details;
+    this._created = performance.now();
+    const routerRoles = (details && details.roles) || {};
+    const features = {};
+    for (const role of Object.keys(WAMP_FEATURES)) {
+      features[role] = {};
+      const peer = routerRoles[PEER_ROLE[role]];
+      const peerFeatures = (peer && peer.features) || {};
+      for (const f of Object.keys(WAMP_FEATURES[role].features)) {
+        features[role][f] = WAMP_FEATURES[role].features[f] && peerFeatures[f];
+      }
+    }
+    this._features = features;
+  }
+
+  _takePending(handle) {
+    const req = this._pending.get(handle);
+    if (req) this._pending.delete(handle);
+    return req;
+  }
+
+  _onResult(ev) {
+    const handle = ev[1];
+    const details = ev[2];
+    if (details.progress) {
+      const req = this._pending.get(handle);
+      if (!req || !req.receiveProgress) return;
+      const value = callResultValue(ev[3], ev[4]);
+      if (req.progress) {
+        try {
+          req.progress(value);
+        } catch (e) {
+          this._userError(e, 'options.progress callback of call() threw');
+        }
+      }
+      if (typeof req.d.notify === 'function') req.d.notify(value);
+      return;
+    }
+    const req = this._takePending(handle);
+    if (req) req.d.resolve(callResultValue(ev[3], ev[4]));
+  }
+
+  _onError(ev) {
+    const req = this._takePending(ev[1]);
+    if (req) req.d.reject(new AutobahnError(ev[2], ev[4], ev[5]));
+  }
+
+  _onPublished(ev) {
+    const req = this._takePending(ev[1]);
+    if (req) req.d.resolve(new Publication(ev[2]));
+  }
+
+  _onSubscribed(ev) {
+    const req = this._takePending(ev[1]);
+    if (!req) return;
+    const id = ev[2];
+    const sub = new Subscription(req.topic, req.handler, req.options, this, id);
+    const list = this._subscriptions.get(id);
+    if (list) list.push(sub);
+    else this._subscriptions.set(id, [sub]);
+    req.d.resolve(sub);
+  }
+
+  _onUnsubscribed(ev) {
+    if (ev[1] === 0) {
+      // Revoked by the router.
+      const subs = this._subscriptions.get(ev[2]);
+      if (!subs) return;
+      this._subscriptions.delete(ev[2]);
+      for (const sub of subs) {
+        sub.active = false;
+        sub._on_unsubscribe.resolve(ev[3]);
+      }
+      return;
+    }
+    const req = this._takePending(ev[1]);
+    if (!req) return;
+    const id = req.subscription.id;
+    const remaining = this._subscriptions.get(id);
+    // A subscribe that raced this unsubscribe may have added handlers under the same id; the
+    // router no longer delivers to them, so they end too.
+    this._subscriptions.delete(id);
+    req.subscription._on_unsubscribe.resolve();
+    if (remaining) {
+      for (const sub of remaining) {
+        sub.active = false;
+        sub._on_unsubscribe.resolve();
+      }
+    }
+    req.d.resolve(true);
+  }
+
+  _onRegistered(ev) {
+    const req = this._takePending(ev[1]);
+    if (!req) return;
+    const reg = new Registration(req.procedure, req.endpoint, req.options, this, ev[2]);
+    this._registrations.set(ev[2], reg);
+    req.d.resolve(reg);
+  }
+
+  _onUnregistered(ev) {
+    if (ev[1] === 0) {
+      const reg = this._registrations.get(ev[2]);
+      if (!reg) return;
+      this._registrations.delete(ev[2]);
+      reg.active = false;
+      reg._on_unregister.resolve(ev[3]);
+      return;
+    }
+    const req = this._takePending(ev[1]);
+    if (!req) return;
+    const reg = req.registration;
+    if (this._registrations.get(reg.id) === reg) this._registrations.delete(reg.id);
+    reg.active = false;
+    reg._on_unregister.resolve();
+    req.d.resolve();
+  }
+
+  _onEvent(ev) {
+    const subs = this._subscriptions.get(ev[1]);
+    // None left: the last handler was removed and UNSUBSCRIBE is on its way.
+    if (!subs || subs.length === 0) return;
+    const d = ev[3];
+    const details = new Event(
+      ev[2],
+      d.topic || subs[0].topic,
+      d.publisher,
+      d.publisher_authid,
+      d.publisher_authrole,
+      d.retained || false,
+      d.forward_for
+    );
+    const args = ev[4] || [];
+    const kwargs = ev[5] || {};
+    for (const sub of subs.length === 1 ? subs : subs.slice()) {
+      try {
+        sub.handler(args, kwargs, details, sub);
+      } catch (e) {
+        this._userError(e, `event handler for topic '${sub.topic}' threw`);
+      }
+    }
+  }
+
+  _onInvocation(ev) {
+    const invocationId = ev[1];
+    const reg = this._registrations.get(ev[2]);
+    const d = ev[3];
+    if (!reg) {
+      // Unregistered locally while the invocation was on its way.
+      this._send(encode([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation'));
+      return;
+    }
+    let progress = null;
+    if (d.receive_progress) {
+      progress = (args, kwargs) => {
+        const msg = [MSG.YIELD, invocationId, { progress: true }];
+        if (args instanceof Result) pushPayload(msg, args.args, args.kwargs);
+        else pushPayload(msg, args === undefined ? undefined : Array.isArray(args) ? args : [args], kwargs);
+        this._send(encode(msg, 'details.progress()'));
+      };
+    }
+    const details = new Invocation(
+      d.procedure || reg.procedure,
+      progress,
+      d.caller,
+      d.caller_authid,
+      d.caller_authrole,
+      d.forward_for
+    );
+    let res;
+    try {
+      res = reg.endpoint(ev[4] || [], ev[5] || {}, details);
+    } catch (e) {
+      this._yieldError(invocationId, reg, e);
+      return;
+    }
+    if (isThenable(res)) {
+      res.then(
+        (value) => this._yieldResult(invocationId, reg, value),
+        (err) => this._yieldError(invocationId, reg, err)
+      );
+    } else {
+      this._yieldResult(invocationId, reg, res);
+    }
+  }
+
+  _yieldResult(invocationId, reg, value) {
+    if (!this.isOpen) return;
+    const msg = [MSG.YIELD, invocationId, {}];
+    if (value instanceof Result) {
+      const hasKw = Object.keys(value.kwargs || {}).length > 0;
+      if ((value.args && value.args.length > 0) || hasKw) msg.push(value.args || []);
+      if (hasKw) msg.push(value.kwargs);
+    } else {
+      msg.push([value === undefined ? null : value]);
+    }
+    let text;
+    try {
+      text = encode(msg, `result of '${reg.procedure}'`);
+    } catch (e) {
+      this._userError(e, `endpoint for '${reg.procedure}' returned a value that cannot be serialized`);
+      this._send(
+        encode(
+          [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [e.message]],
+          'invocation error'
+        )
+      );
+      return;
+    }
+    this._send(text);
+  }
+
+  _yieldError(invocationId, reg, err) {
+    if (!this.isOpen) return;
+    let msg;
+    if (err instanceof AutobahnError) {
+      msg = [MSG.ERROR, MSG.INVOCATION, invocationId, {}, err.error];
+      const hasKw = Object.keys(err.kwargs || {}).length > 0;
+      if ((err.args && err.args.length > 0) || hasKw) msg.push(err.args || []);
+      if (hasKw) msg.push(err.kwargs);
+    } else {
+      let args;
+      if (Array.isArray(err)) args = err;
+      else if (err instanceof Error) args = [err.message];
+      else args = [err === undefined ? null : err];
+      msg = [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', args];
+      this._userError(err, `endpoint for '${reg.procedure}' failed`);
+    }
+    let text;
+    try {
+      text = encode(msg, `error of '${reg.procedure}'`);
+    } catch (e) {
+      text = encode(
+        [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [String(e.message)]],
+        'invocation error'
+      );
+    }
+    this._send(text);
+  }
+
+  _onChallenge(ev) {
+    const method = ev[1];
+    const extra = ev[2];
+    const conn = this._connection;
+    const abort = (message) => {
+      this._connection._native.send(
+        this._serial,
+        encode([MSG.ABORT, { message }, 'wamp.error.cannot_authenticate'], 'abort')
+      );
+    };
+    const onchallenge = conn._options.onchallenge;
+    if (typeof onchallenge !== 'function') {
+      const message = `the router sent a '${method}' challenge but no onchallenge handler is configured`;
+      conn._onInternalError(new Error(message), message);
+      abort(`sorry, I cannot authenticate (${message})`);
+      return;
+    }
+    const answer = (res) => {
+      let signature = res;
+      let authExtra = {};
+      if (Array.isArray(res)) {
+        signature = res[0];
+        authExtra = res[1] || {};
+      }
+      if (typeof signature !== 'string' || !isPlainObject(authExtra)) {
+        const e = new TypeError(
+          `onchallenge must return a string or [string, object], got ${describe(res)}`
+        );
+        fail(e);
+        return;
+      }
+      this._connection._native.send(
+        this._serial,
+        encode([MSG.AUTHENTICATE, signature, authExtra], 'authenticate')
+      );
+    };
+    const fail = (e) => {
+      conn._onUserError(e, 'onchallenge failed');
+      abort(`sorry, I cannot authenticate (onchallenge handler raised an exception: ${e && e.message ? e.message : e})`);
+    };
+    let res;
+    try {
+      res = onchallenge(this, method, extra);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (isThenable(res)) res.then(answer, fail);
+    else answer(res);
+  }
+
+  // The session is over: settle everything that still waits on it.
+  _onClosed(reason, details) {
+    const wasOpen = this.isOpen;
+    this._id = null;
+    this._outbox = [];
+    const uri = details.reason || 'wamp.close.transport_lost';
+    const why = details.reason
+      ? `the session was closed (${details.reason}${details.message ? `: ${details.message}` : ''})`
+      : 'the connection to the router was lost';
+    const pending = this._pending;
+    this._pending = new Map();
+    for (const req of pending.values()) {
+      req.d.reject(
+        new AutobahnError(uri, [`${why} before the router answered; the request may or may not have been carried out`], {
+          reason,
+          message: details.message,
+        })
+      );
+    }
+    for (const subs of this._subscriptions.values()) {
+      for (const sub of subs) {
+        sub.active = false;
+        sub._on_unsubscribe.resolve(uri);
+      }
+    }
+    this._subscriptions.clear();
+    for (const reg of this._registrations.values()) {
+      reg.active = false;
+      reg._on_unregister.resolve(uri);
+    }
+    this._registrations.clear();
+    if (wasOpen && typeof this.onleave === 'function') {
+      try {
+        this.onleave(uri, details);
+      } catch (e) {
+        this._userError(e, 'session.onleave threw');
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+const SUPPORTED_SERIALIZER_PROTOCOLS = ['wamp.2.json'];
+
+function normalizeTransports(options) {
+  const entries = Array.isArray(options.transports)
+    ? options.transports
+    : [{ type: 'websocket', url: options.url }];
+  const usable = [];
+  const problems = [];
+  for (const t of entries) {
+    const entry = Object.assign({ type: 'websocket', url: options.url }, t);
+    if (entry.type !== 'websocket') {
+      problems.push(`transport type '${entry.type}' is not supported (only 'websocket')`);
+      continue;
+    }
+    if (typeof entry.url !== 'string' || !/^wss?:\/\//.test(entry.url)) {
+      problems.push(`websocket URL ${JSON.stringify(entry.url)} must start with ws://`);
+      continue;
+    }
+    if (entry.url.startsWith('wss://')) {
+      problems.push(`${entry.url}: wss:// (TLS) is not supported yet`);
+      continue;
+    }
+    let protocols = entry.protocols;
+    if (protocols === undefined) {
+      const serializers = entry.serializers;
+      protocols = Array.isArray(serializers)
+        ? serializers.map((s) => (typeof s === 'string' ? s : s && s.SERIALIZER_ID)).map((id) => `wamp.2.${id}`)
+        : SUPPORTED_SERIALIZER_PROTOCOLS;
+    }
+    protocols = protocols.filter((p) => SUPPORTED_SERIALIZER_PROTOCOLS.includes(p));
+    if (protocols.length === 0) {
+      problems.push(`${entry.url}: none of the requested serializers is supported (only JSON)`);
+      continue;
+    }
+    usable.push({ type: 'websocket', url: entry.url, protocols });
+  }
+  return { usable, problems };
+}
+
+function orDefault(value, dflt) {
+  // Autobahn|JS reads these as `value || default`.
+  return value ? value : dflt;
+}
+
+class Connection {
+  constructor(options) {
+    if (!isPlainObject(options)) {
+      throw new TypeError(`Connection: options must be an object, got ${describe(options)}`);
+    }
+    if (options.url === undefined && options.transports === undefined) {
+      throw new TypeError('Connection: options.url or options.transports is required');
+    }
+    if (typeof options.realm !== 'string' || options.realm.length === 0) {
+      throw new TypeError(`Connection: options.realm must be a non-empty string, got ${describe(options.realm)}`);
+    }
+    if (options.transports !== undefined && !Array.isArray(options.transports)) {
+      throw new TypeError('Connection: options.transports must be an array');
+    }
+    for (const k of ['onchallenge', 'on_user_error', 'on_internal_error', 'use_deferred']) {
+      if (options[k] !== undefined && options[k] !== null && typeof options[k] !== 'function') {
+        throw new TypeError(`Connection: options.${k} must be a function, got ${describe(options[k])}`);
+      }
+    }
+    this._options = options;
+    if (options.use_es6_promises) this._defer = es6Defer;
+    else if (options.use_deferred) this._defer = options.use_deferred;
+    else this._defer = when.defer;
+
+    this._retry = {
+      max_retries: options.max_retries !== undefined ? options.max_retries : 15,
+      initial_retry_delay: options.initial_retry_delay !== undefined ? options.initial_retry_delay : 1.5,
+      max_retry_delay: orDefault(options.max_retry_delay, 300),
+      retry_delay_growth: orDefault(options.retry_delay_growth, 1.5),
+      // Autobahn|JS turns 0 into the default 0.1; here 0 means no jitter.
+      retry_delay_jitter: options.retry_delay_jitter !== undefined ? options.retry_delay_jitter : 0.1,
+      retry_if_unreachable: options.retry_if_unreachable !== undefined ? !!options.retry_if_unreachable : true,
+    };
+    for (const k of ['max_retries', 'initial_retry_delay', 'max_retry_delay', 'retry_delay_growth', 'retry_delay_jitter']) {
+      const v = this._retry[k];
+      if (typeof v !== 'number' || !Number.isFinite(v) || (v < 0 && !(k === 'max_retries' && v === -1))) {
+        throw new TypeError(`Connection: options.${k} must be a non-negative number${k === 'max_retries' ? ' or -1' : ''}, got ${v}`);
+      }
+    }
+    this._retry.max_retries = Math.floor(this._retry.max_retries);
+
+    this._onUserErrorHandler = options.on_user_error || defaultErrorHandler('user error');
+    this._onInternalErrorHandler = options.on_internal_error || defaultErrorHandler('internal error');
+    this._native = new NativeConnection((batch) => this._onBatch(batch));
+    this._handleCounter = 0;
+    this._active = false;
+    this._connected = false;
+    this._retrying = false;
+    this._session = null;
+    this._transportInfo = null;
+    this._keepAlive = null;
+    this.onopen = null;
+    this.onclose = null;
+  }
+
+  get isOpen() {
+    return !!(this._session && this._session.isOpen);
+  }
+  get isConnected() {
+    return this._connected;
+  }
+  get isRetrying() {
+    return this._retrying;
+  }
+  get session() {
+    return this._session;
+  }
+  get defer() {
+    return this._defer;
+  }
+  get transport() {
+    const info = this._transportInfo || { type: 'none', url: null, protocol: null };
+    const self = this;
+    return {
+      info,
+      close() {
+        if (self._active) self._native.close();
+      },
+    };
+  }
+
+  open() {
+    if (this._active) throw 'connection already open (or opening)';
+    const { usable, problems } = normalizeTransports(this._options);
+    if (usable.length === 0) {
+      const message = `no usable transport: ${problems.join('; ')}`;
+      this._callOnClose('unsupported', {
+        reason: null,
+        message,
+        retry_delay: null,
+        retry_count: null,
+        will_retry: false,
+      });
+      return;
+    }
+    const o = this._options;
+    const hello = { roles: WAMP_FEATURES };
+    if (o.authmethods !== undefined) hello.authmethods = o.authmethods;
+    if (o.authid !== undefined) hello.authid = o.authid;
+    if (o.authrole !== undefined) hello.authrole = o.authrole;
+    if (o.authextra !== undefined) hello.authextra = o.authextra;
+    const config = Object.assign(
+      { realm: o.realm, hello_details: hello, transports: usable.slice(0, 1) },
+      this._retry
+    );
+    this._native.open(encode(config, 'Connection options'));
+    this._active = true;
+    this._retrying = false;
+    // The engine's callback does not hold the event loop; this timer does, for exactly as long
+    // as the connection is open or retrying.
+    this._keepAlive = setInterval(() => {}, 1 << 30);
+  }
+
+  close(reason, message) {
+    if (!this._active) throw 'connection already closed';
+    if (reason !== undefined && reason !== null) checkUri(reason, 'close reason');
+    this._native.close(reason || undefined, message === undefined || message === null ? undefined : String(message));
+  }
+
+  _nextHandle() {
+    this._handleCounter = this._handleCounter >= Number.MAX_SAFE_INTEGER ? 1 : this._handleCounter + 1;
+    return this._handleCounter;
+  }
+
+  _onUserError(err, msg) {
+    try {
+      this._onUserErrorHandler(err, msg);
+    } catch (e) {
+      defaultErrorHandler('on_user_error threw')(e);
+    }
+  }
+
+  _onInternalError(err, msg) {
+    try {
+      this._onInternalErrorHandler(err, msg);
+    } catch (e) {
+      defaultErrorHandler('on_internal_error threw')(e);
+    }
+  }
+
+  _finish() {
+    this._active = false;
+    this._retrying = false;
+    if (this._keepAlive) {
+      clearInterval(this._keepAlive);
+      this._keepAlive = null;
+    }
+  }
+
+  _onBatch(batch) {
+    let events;
+    try {
+      events = batch.includes('\\u0000') ? JSON.parse(batch, jsonReviver) : JSON.parse(batch);
+    } catch (e) {
+      this._onInternalError(e, 'could not decode events from the engine');
+      return;
+    }
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      const s = this._session;
+      switch (ev[0]) {
+        case MSG.EVENT:
+          if (s) s._onEvent(ev);
+          break;
+        case MSG.RESULT:
+          if (s) s._onResult(ev);
+          break;
+        case MSG.INVOCATION:
+          if (s) s._onInvocation(ev);
+          break;
+        case MSG.ERROR:
+          if (s) s._onError(ev);
+          break;
+        case MSG.PUBLISHED:
+          if (s) s._onPublished(ev);
+          break;
+        case MSG.SUBSCRIBED:
+          if (s) s._onSubscribed(ev);
+          break;
+        case MSG.UNSUBSCRIBED:
+          if (s) s._onUnsubscribed(ev);
+          break;
+        case MSG.REGISTERED:
+          if (s) s._onRegistered(ev);
+          break;
+        case MSG.UNREGISTERED:
+          if (s) s._onUnregistered(ev);
+          break;
+        case MSG.INTERRUPT:
+          // Not announced (callee call_canceling); nothing to do.
+          break;
+        case MSG.CHALLENGE:
+          if (s) s._onChallenge(ev);
+          break;
+        case EV.CONNECTED:
+          this._connected = true;
+          this._retrying = false;
+          this._transportInfo = ev[2];
+          this._session = new Session(this, ev[1]);
+          break;
+        case EV.OPEN:
+          this._onOpen(ev);
+          break;
+        case EV.CLOSE:
+          this._onClose(ev[1], ev[2]);
+          break;
+        case EV.CONNECTING:
+          this._retrying = false;
+          break;
+        case EV.INTERNAL_ERROR:
+          this._onInternalError(new Error(ev[1]), ev[1]);
+          break;
+        default:
+          this._onInternalError(new Error(`unknown engine event ${ev[0]}`), 'unknown engine event');
+      }
+    }
+  }
+
+  _onOpen(ev) {
+    const s = this._session;
+    if (!s || s._serial !== ev[1]) return;
+    const details = ev[3];
+    s._onWelcome(ev[2], details);
+    details.transport = this._transportInfo;
+    if (typeof this.onopen === 'function') {
+      try {
+        this.onopen(s, details);
+      } catch (e) {
+        this._onUserError(e, 'onopen threw');
+      }
+    }
+  }
+
+  _callOnClose(reason, details) {
+    if (typeof this.onclose !== 'function') return undefined;
+    try {
+      return this.onclose(reason, details);
+    } catch (e) {
+      this._onUserError(e, 'onclose threw');
+      return undefined;
+    }
+  }
+
+  _onClose(reason, details) {
+    this._connected = false;
+    this._transportInfo = null;
+    const s = this._session;
+    this._session = null;
+    if (s) s._onClosed(reason, details);
+    this._retrying = details.will_retry;
+    const stop = this._callOnClose(reason, details);
+    if (!details.will_retry) {
+      this._finish();
+      return;
+    }
+    const decide = (value) => {
+      const stopRetrying = !!value;
+      this._native.retryDecision(stopRetrying);
+      if (stopRetrying) this._finish();
+    };
+    if (isThenable(stop)) {
+      // An async onclose: its resolved value decides (Autobahn|JS treats the promise as truthy).
+      stop.then(decide, (e) => {
+        this._onUserError(e, 'onclose rejected');
+        decide(false);
+      });
+    } else {
+      decide(stop);
+    }
+  }
+}
+
+function version() {
+  return pkg.version;
+}
+
+module.exports = {
+  Connection,
+  Session,
+  Error: AutobahnError,
+  Result,
+  Publication,
+  Event,
+  Invocation,
+  Subscription,
+  Registration,
+  when,
+  version,
+};

@@ -1,0 +1,3 @@
+//! Transports. WebSocket (`ws://`) is implemented; RawSocket and TLS come later.
+
+pub mod websocket;
