@@ -1,0 +1,39 @@
+// Makes a fresh clone ready to run: npm packages, the native addon, and the test router.
+// Used by `npm test`, `npm run demo` and `npm run bench`, so each works as the first command.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+function run(cmd, args, what) {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (res.error || res.status !== 0) {
+    const why = res.error ? res.error.message : `exit code ${res.status}`;
+    console.error(`autobahn: ${what} failed (${why})`);
+    process.exit(res.status || 1);
+  }
+}
+
+function ensureNodeModules() {
+  const needed = ['when', '@napi-rs/cli'];
+  if (needed.every((m) => fs.existsSync(path.join(root, 'node_modules', m, 'package.json')))) return;
+  console.log('autobahn: installing npm packages (npm ci) ...');
+  // --ignore-scripts: the addon is built below, once.
+  run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], 'npm ci');
+}
+
+function ensureAddon() {
+  run(process.execPath, [path.join(__dirname, 'build.js')], 'building the native addon');
+}
+
+function bootstrap({ router = true } = {}) {
+  ensureNodeModules();
+  ensureAddon();
+  if (router) require('./install-router').ensureRouter();
+}
+
+module.exports = { bootstrap, root };
+
+if (require.main === module) bootstrap();

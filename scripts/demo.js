@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm run demo`: installs what is needed, starts a Crossbar.io router on a free loopback port,
+// runs the examples in examples/ against it (RPC, PubSub, progressive results, errors), and
+// stops everything again.
+'use strict';
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { bootstrap, root } = require('./bootstrap');
+
+bootstrap();
+const { startRouter } = require('../__test__/helpers/router');
+
+function runExample(file, env, { waitFor } = {}) {
+  const child = spawn(process.execPath, [path.join(root, 'examples', file)], {
+    env: Object.assign({}, process.env, env),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buffered = '';
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        console.log(`  [${file}] ${line}`);
+        if (waitFor && line.includes(waitFor)) resolve();
+      }
+    });
+    child.on('exit', () => (waitFor ? reject(new Error(`${file} exited before printing "${waitFor}"`)) : resolve()));
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+  exited.then(() => clearTimeout(timer));
+  return { child, ready, exited };
+}
+
+async function pair(title, serverFile, waitFor, clientFile, env, { serverExits = false } = {}) {
+  console.log(`\n${title}`);
+  const server = runExample(serverFile, env, { waitFor });
+  await server.ready;
+  const client = runExample(clientFile, env);
+  const res = await client.exited;
+  if (res.code !== 0) throw new Error(`${clientFile} failed with ${res.code ?? res.signal}`);
+  if (!serverExits) server.child.kill('SIGTERM');
+  await server.exited;
+}
+
+async function main() {
+  const router = await startRouter();
+  console.log(`Crossbar.io router running at ${router.url} (realm ${router.realm})`);
+  const env = { WAMP_URL: router.url, WAMP_REALM: router.realm };
+  try {
+    await pair('RPC: register and call', 'rpc/callee.js', 'registered', 'rpc/caller.js', env);
+    await pair('PubSub: publish three events', 'pubsub/subscriber.js', 'subscribed', 'pubsub/publisher.js', env, {
+      serverExits: true,
+    });
+    await pair('Progressive call results: longop', 'progress/callee.js', 'registered', 'progress/caller.js', env);
+    console.log('\nErrors');
+    const errors = runExample('errors/errors.js', env);
+    await errors.exited;
+  } finally {
+    await router.stop();
+    console.log('\nrouter stopped');
+  }
+}
+
+main().catch((e) => {
+  console.error(`demo failed: ${e.message}`);
+  process.exit(1);
+});
