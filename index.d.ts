@@ -1,0 +1,651 @@
+// Type definitions for the `autobahn` package: a native WAMP client for Node.js and a drop-in
+// replacement for Autobahn|JS. Hand-written; they describe the public API of index.js.
+//
+//   const autobahn = require('autobahn');          // CommonJS
+//   import autobahn = require('autobahn');         // TypeScript, CommonJS output
+//   import * as autobahn from 'autobahn';          // TypeScript, ES module syntax
+//
+// Promises: unless `use_es6_promises` (native Promises) or `use_deferred` (your own deferreds) is
+// set, every returned promise is a when.js promise. Both kinds are typed as `AutobahnPromise<T>`,
+// a `Promise<T>` whose `then` also takes a third callback for progress updates (called by when.js
+// only; native Promises ignore it).
+
+export = autobahn;
+
+declare namespace autobahn {
+  // -------------------------------------------------------------------------------------------
+  // Promises and deferreds
+
+  /**
+   * A promise returned by this package: a when.js promise by default, a native `Promise` with
+   * `use_es6_promises`, or whatever `use_deferred` makes. Rejections are `autobahn.Error`.
+   */
+  interface AutobahnPromise<T> extends Promise<T> {
+    /**
+     * Like `Promise.then`; the third callback receives progress updates (when.js promises only,
+     * e.g. progressive call results of a call made with `receive_progress: true`).
+     */
+    then<TResult1 = T, TResult2 = never>(
+      onfulfilled?: ((value: T) => TResult1 | PromiseLike<TResult1>) | null,
+      onrejected?: ((reason: any) => TResult2 | PromiseLike<TResult2>) | null,
+      onprogress?: ((update: any) => void) | null
+    ): AutobahnPromise<TResult1 | TResult2>;
+  }
+
+  /** The promise returned by `Session.call()`: it can also cancel the call. */
+  interface CallPromise<T = any> extends AutobahnPromise<T> {
+    /**
+     * Sends CANCEL for the call. Except with `mode: 'kill'` the promise rejects at once with
+     * `autobahn.Error` 'wamp.error.canceled'. Returns false if the call already ended or the
+     * session is closed. Only the promise returned by `call()` has this method.
+     */
+    cancel(options?: CancelOptions): boolean;
+  }
+
+  /** Options of `CallPromise.cancel()`, sent in the CANCEL message. */
+  interface CancelOptions {
+    /** 'skip' (leave the callee alone), 'kill' (interrupt it, wait for its answer) or 'killnowait'; no default (the router decides). */
+    mode?: 'skip' | 'kill' | 'killnowait';
+    /** Other keys are sent to the router as-is. */
+    [key: string]: any;
+  }
+
+  /** A deferred as made by `when.defer()`, the ES6 flavour or a `use_deferred` factory. */
+  interface Deferred<T = any> {
+    /** The promise (when.js, ES6), or a function returning it (jQuery-style deferreds). */
+    promise: PromiseLike<T> | (() => PromiseLike<T>);
+    /** Resolves the promise. */
+    resolve(value?: T | PromiseLike<T>): void;
+    /** Rejects the promise. */
+    reject(reason?: any): void;
+    /** Sends a progress update (when.js and jQuery deferreds; absent on ES6 ones). */
+    notify?(update: any): void;
+  }
+
+  /** Makes a new deferred: `when.defer`, the ES6 flavour, or the `use_deferred` option. */
+  type DeferFactory = () => Deferred;
+
+  // -------------------------------------------------------------------------------------------
+  // Connection
+
+  /** One entry of `ConnectionOptions.transports`. */
+  interface TransportOptions {
+    /**
+     * Transport type; default 'websocket'. Only 'websocket' is supported: entries of other
+     * types are skipped (if no entry is usable, `open()` calls `onclose('unsupported')`).
+     */
+    type?: 'websocket' | 'longpoll' | 'rawsocket';
+    /** Router URL (`ws://…`; `wss://` is not supported yet, such entries are skipped); default the top-level `url`. */
+    url?: string;
+    /** WebSocket subprotocols to offer, e.g. `['wamp.2.json']`; overrides `serializers`. Unsupported ones are dropped. */
+    protocols?: string[];
+    /**
+     * Serializers as ids ('json') or Autobahn|JS serializer objects (`{SERIALIZER_ID}`); default
+     * JSON. Only JSON is supported: an entry asking for none it supports is skipped.
+     */
+    serializers?: Array<string | { SERIALIZER_ID: string }>;
+    /** Other keys Autobahn|JS transports take (rawsocket `host`/`port`, longpoll `request_timeout`, …) are ignored. */
+    [key: string]: unknown;
+  }
+
+  /** What `onchallenge` answers: the signature (or ticket), optionally with AUTHENTICATE extra. */
+  type ChallengeResponse = string | [string] | [string, Record<string, any>];
+
+  /** Answers a CHALLENGE of the router during the join (see `ConnectionOptions.onchallenge`). */
+  type OnChallengeHandler = (
+    session: Session,
+    method: string,
+    extra: Record<string, any>
+  ) => ChallengeResponse | PromiseLike<ChallengeResponse>;
+
+  /** Receives an error and a short description of where it happened. */
+  type ErrorHandler = (err: any, msg: string) => void;
+
+  /** Options of `new autobahn.Connection(options)`. Validated by the constructor (TypeError). */
+  interface ConnectionOptions {
+    /** Router WebSocket URL (`ws://host:port/path`; `wss://` is not supported yet). Required unless `transports` is given. */
+    url?: string;
+    /** Realm to join. Required, a non-empty string. */
+    realm: string;
+    /**
+     * Transports, in order; the first usable entry is used (entries inherit the top-level
+     * `url`). Default `[{type: 'websocket', url}]`.
+     */
+    transports?: TransportOptions[];
+    /** Authentication methods offered in HELLO, e.g. `['ticket']`, `['wampcra']`; default none (anonymous). */
+    authmethods?: string[];
+    /** Authentication ID (user name) sent in HELLO; default none. */
+    authid?: string;
+    /** Role asked for in HELLO (an Autobahn|Python extension; Autobahn|JS does not send it); default none. */
+    authrole?: string;
+    /** Extra authentication data sent in HELLO (e.g. `{pubkey}` for cryptosign); default none. */
+    authextra?: Record<string, any>;
+    /**
+     * Answers a CHALLENGE: return the signature (or ticket), `[signature, extra]`, or a promise
+     * of either. A throw, rejection or wrong return type aborts the join with
+     * 'wamp.error.cannot_authenticate' and goes to `on_user_error`. Default none: a challenge
+     * then aborts the join and goes to `on_internal_error`.
+     */
+    onchallenge?: OnChallengeHandler | null;
+    /** Reconnect attempts before giving up; default 15, -1 = unlimited, 0 = never reconnect. */
+    max_retries?: number;
+    /** Delay before the first reconnect, in seconds; default 1.5 (0 is honoured). */
+    initial_retry_delay?: number;
+    /** Upper bound of the reconnect delay, in seconds; default 300 (0 means the default, as in Autobahn|JS). */
+    max_retry_delay?: number;
+    /** Factor the reconnect delay grows by after each attempt; default 1.5 (0 means the default, as in Autobahn|JS). */
+    retry_delay_growth?: number;
+    /**
+     * Relative standard deviation of the normal jitter applied to each reconnect delay; default
+     * 0.1. Unlike Autobahn|JS (which turns 0 into 0.1), 0 means no jitter.
+     */
+    retry_delay_jitter?: number;
+    /** Whether to keep retrying while the router was never reached (onclose reason 'unreachable'); default true. */
+    retry_if_unreachable?: boolean;
+    /** Return native ES6 Promises instead of when.js promises; default false (progress then only via `CallOptions.progress`). */
+    use_es6_promises?: boolean;
+    /** Deferred factory for all returned promises (e.g. `jQuery.Deferred`, `Q.defer`); ignored with `use_es6_promises`; default `when.defer`. */
+    use_deferred?: DeferFactory | null;
+    /**
+     * Receives exceptions of user code: onopen, onclose, onchallenge, event handlers, endpoints
+     * (other than `autobahn.Error`), progress callbacks; default logs with console.error.
+     */
+    on_user_error?: ErrorHandler | null;
+    /** Receives internal errors (protocol violations, a challenge with no onchallenge, …); default logs with console.error. */
+    on_internal_error?: ErrorHandler | null;
+  }
+
+  /** Why `onclose` was called. */
+  type CloseReason = 'closed' | 'lost' | 'unreachable' | 'unsupported';
+
+  /** The `details` argument of `Connection.onclose`. */
+  interface CloseDetails {
+    /** Reason URI of the ABORT/GOODBYE that ended the session (or of `close()` while waiting to reconnect), else null. */
+    reason: string | null;
+    /** Message of that ABORT/GOODBYE (or a description of a failed connect), else null. */
+    message: string | null;
+    /** Seconds until the next reconnect attempt, or null. */
+    retry_delay: number | null;
+    /** Number of the next reconnect attempt (1 for the first), or null. */
+    retry_count: number | null;
+    /** Whether a reconnect will follow (unless onclose returns true). */
+    will_retry: boolean;
+  }
+
+  /** The connected transport, as in `Connection.transport.info` and `SessionDetails.transport`. */
+  interface TransportInfo {
+    /** Transport type ('websocket'), or 'none' when there is no transport. */
+    type: string;
+    /** URL connected to, or null when there is no transport. */
+    url: string | null;
+    /** Negotiated WebSocket subprotocol (e.g. 'wamp.2.json'), or null. */
+    protocol: string | null;
+  }
+
+  /** Features of one role: client flag AND router flag (undefined if the router did not announce it). */
+  interface RoleFeatures {
+    [feature: string]: boolean | undefined;
+  }
+
+  /** `Session.features`: what both this client and the router support, per client role. */
+  interface SessionFeatures {
+    /** Caller features (vs the dealer). */
+    caller: RoleFeatures;
+    /** Callee features (vs the dealer). */
+    callee: RoleFeatures;
+    /** Publisher features (vs the broker). */
+    publisher: RoleFeatures;
+    /** Subscriber features (vs the broker). */
+    subscriber: RoleFeatures;
+  }
+
+  /** The `details` argument of `Connection.onopen`: the WELCOME details plus the transport. */
+  interface SessionDetails {
+    /** Authentication ID the router assigned. */
+    authid: string;
+    /** Role the router assigned. */
+    authrole: string;
+    /** Authentication method used ('anonymous', 'ticket', 'wampcra', …). */
+    authmethod: string;
+    /** Who authenticated the session ('static', 'dynamic', …). */
+    authprovider: string;
+    /** Extra data from the router's authenticator, if any. */
+    authextra?: Record<string, any>;
+    /** Router roles and their features, e.g. `{broker: {features: {...}}, dealer: {...}}`. */
+    roles: Record<string, { features?: Record<string, any>; [key: string]: any }>;
+    /** The realm joined, if the router says. */
+    realm?: string;
+    /** The transport the session runs on. */
+    transport: TransportInfo;
+    /** Other WELCOME details the router sent. */
+    [key: string]: any;
+  }
+
+  /** A connection to a WAMP router that joins a session and reconnects per its options. */
+  class Connection {
+    /** Validates the options (TypeError on bad ones); does not connect until `open()`. */
+    constructor(options: ConnectionOptions);
+
+    /**
+     * Starts connecting (and later reconnecting). Throws the string
+     * 'connection already open (or opening)' if active. With no usable transport, calls
+     * `onclose('unsupported', …)` synchronously.
+     */
+    open(): void;
+
+    /**
+     * Leaves the session with GOODBYE (default reason 'wamp.close.normal'), or drops the
+     * transport, and stops reconnecting (also cancels a pending retry). Throws the string
+     * 'connection already closed' if not open or retrying; an invalid reason URI throws
+     * `autobahn.Error` 'wamp.error.invalid_uri'.
+     */
+    close(reason?: string | null, message?: string | null): void;
+
+    /** Called each time a session is joined (also after a reconnect); default null. */
+    onopen: ((session: Session, details: SessionDetails) => void) | null;
+
+    /**
+     * Called when the connection closes or a connect attempt fails; default null. Return true
+     * to stop reconnecting. Unlike Autobahn|JS (where any returned promise counts as true), an
+     * async onclose's resolved value decides.
+     */
+    onclose:
+      | ((reason: CloseReason, details: CloseDetails) => boolean | void | PromiseLike<boolean | void>)
+      | null;
+
+    /** True while a WAMP session is joined. */
+    readonly isOpen: boolean;
+    /** True while a transport is connected (the session may not be joined yet). */
+    readonly isConnected: boolean;
+    /** True while waiting to reconnect. */
+    readonly isRetrying: boolean;
+    /** The current session (made when the transport connects, before the join completes), or null. */
+    readonly session: Session | null;
+    /** The current transport: its info, and `close()`. */
+    readonly transport: {
+      /** Transport info; `{type: 'none', url: null, protocol: null}` when not connected. */
+      info: TransportInfo;
+      /** Same as `Connection.close()` with no arguments (stops reconnecting); does nothing when inactive. */
+      close(): void;
+    };
+    /** The deferred factory used for returned promises. */
+    readonly defer: DeferFactory;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Session
+
+  /** Options of `Session.call()`. Other keys are sent to the router as CALL options. */
+  interface CallOptions {
+    /** Ask for progressive results (`progress` callback, when.js progress); default false. */
+    receive_progress?: boolean;
+    /** Called with each progressive result (a value, a `Result` or null); needs `receive_progress: true`. Local only. */
+    progress?: (value: any) => void;
+    /** Ask the router to disclose this caller to the callee; default `session.caller_disclose_me`. */
+    disclose_me?: boolean;
+    /** Router-side call timeout in milliseconds; 0 or absent = none. */
+    timeout?: number;
+    /** Other CALL options (e.g. `runmode`, `rkey`), sent as-is. */
+    [key: string]: any;
+  }
+
+  /** Options of `Session.publish()`, sent as PUBLISH options. */
+  interface PublishOptions {
+    /** Ask the broker to acknowledge: `publish()` then returns a promise of `Publication`; default false. */
+    acknowledge?: boolean;
+    /** Session IDs that must not receive the event. */
+    exclude?: number[];
+    /** Only these session IDs may receive the event. */
+    eligible?: number[];
+    /** Authids that must not receive the event. */
+    exclude_authid?: string[];
+    /** Authroles that must not receive the event. */
+    exclude_authrole?: string[];
+    /** Only these authids may receive the event. */
+    eligible_authid?: string[];
+    /** Only these authroles may receive the event. */
+    eligible_authrole?: string[];
+    /** Whether to leave out the publisher itself; default true (router side). */
+    exclude_me?: boolean;
+    /** Ask the broker to disclose the publisher to subscribers; default `session.publisher_disclose_me`. */
+    disclose_me?: boolean;
+    /** Ask the broker to keep this as the topic's retained event; default false. */
+    retain?: boolean;
+  }
+
+  /** Options of `Session.subscribe()`, sent as SUBSCRIBE options. */
+  interface SubscribeOptions {
+    /** Topic matching policy; default 'exact'. 'prefix' and 'wildcard' allow empty URI components. */
+    match?: 'exact' | 'prefix' | 'wildcard';
+    /** Deliver the topic's retained event (if any) right after subscribing; default false. */
+    get_retained?: boolean;
+  }
+
+  /** Options of `Session.register()`, sent as REGISTER options. */
+  interface RegisterOptions {
+    /** Procedure matching policy; default 'exact'. 'prefix' and 'wildcard' allow empty URI components. */
+    match?: 'exact' | 'prefix' | 'wildcard';
+    /** Shared registration policy; default 'single'. The first registration of a procedure fixes it. */
+    invoke?: 'single' | 'roundrobin' | 'random' | 'first' | 'last';
+    /** Ask the router to disclose callers (`Invocation.caller`, …); default false. */
+    disclose_caller?: boolean;
+  }
+
+  /**
+   * An event handler. Throws go to `on_user_error`; the return value is ignored (so the
+   * rejection of an async handler is not caught).
+   */
+  type SubscribeHandler = (
+    args: any[],
+    kwargs: Record<string, any>,
+    details: Event,
+    subscription: Subscription
+  ) => void;
+
+  /**
+   * A procedure endpoint. Return a value (sent as `[value]`), a `Result`, or a promise of either;
+   * throw or reject with `autobahn.Error` to send that WAMP error, anything else becomes
+   * 'wamp.error.runtime_error' (and goes to `on_user_error`).
+   */
+  type Endpoint = (args: any[], kwargs: Record<string, any>, details: Invocation) => any;
+
+  /** A WAMP session, made by a `Connection` (see `Connection.onopen`). */
+  class Session {
+    private constructor(connection: Connection, serial: number);
+
+    /** Session ID assigned by the router, or null when not joined. */
+    readonly id: number | null;
+    /** Realm of the session (from the connection options). */
+    readonly realm: string;
+    /** True while joined. */
+    readonly isOpen: boolean;
+    /** Features both sides support, per role; null before the join. */
+    readonly features: SessionFeatures | null;
+    /** Active subscriptions, one array of handlers per WAMP subscription ID. */
+    readonly subscriptions: Subscription[][];
+    /** Active registrations. */
+    readonly registrations: Registration[];
+    /** Default of `CallOptions.disclose_me`; default false. */
+    caller_disclose_me: boolean;
+    /** Default of `PublishOptions.disclose_me`; default false. */
+    publisher_disclose_me: boolean;
+    /** Called once when the joined session ends, with the close reason URI (or 'wamp.close.transport_lost') and the close details; default null. */
+    onleave: ((reason: string, details: CloseDetails) => void) | null;
+    /** The deferred factory used for returned promises. */
+    readonly defer: DeferFactory;
+
+    /** Logs the arguments in a console group headed by the session ID, realm and age. */
+    log(...args: any[]): void;
+
+    /**
+     * Not supported: sessions are joined by `Connection.open()`. Always throws (the string
+     * 'session already open' if joined, else an Error).
+     */
+    join(realm?: string, authmethods?: string[], authid?: string, authextra?: Record<string, any>): never;
+
+    /**
+     * Leaves with GOODBYE (default reason 'wamp.close.normal'); the connection then closes and
+     * does not reconnect. Throws the string 'session not open' when not joined, `autobahn.Error`
+     * 'wamp.error.invalid_uri' for a bad reason, TypeError for a non-string message.
+     */
+    leave(reason?: string | null, message?: string | null): void;
+
+    /** Defines (or with `uri` null/undefined removes) a CURIE prefix, e.g. `prefix('api', 'com.example.api')`. */
+    prefix(prefix: string, uri?: string | null): void;
+
+    /** Expands a CURIE ('api:add2' → 'com.example.api.add2'); other strings are returned unchanged. */
+    resolve(curie: string): string;
+
+    /**
+     * Calls a procedure (a URI or a CURIE). Resolves to the single result value, a `Result` when
+     * there are several args or any kwargs, or null when there is none; rejects with
+     * `autobahn.Error`. Throws the string 'session not open' when not joined, `autobahn.Error`
+     * 'wamp.error.invalid_uri' for a bad URI, TypeError for bad args/kwargs/options or a
+     * payload that cannot be serialized.
+     */
+    call<T = any>(
+      procedure: string,
+      args?: any[] | null,
+      kwargs?: Record<string, any> | null,
+      options?: CallOptions | null
+    ): CallPromise<T>;
+
+    /**
+     * Publishes an event with `acknowledge: true`: resolves to the `Publication` once the broker
+     * accepted it, rejects with `autobahn.Error`. Throws like `call()`.
+     */
+    publish(
+      topic: string,
+      args: any[] | null | undefined,
+      kwargs: Record<string, any> | null | undefined,
+      options: PublishOptions & { acknowledge: true }
+    ): AutobahnPromise<Publication>;
+    /**
+     * Publishes an event (fire and forget): returns undefined. Throws the string
+     * 'session not open' when not joined, `autobahn.Error` 'wamp.error.invalid_uri' for a bad
+     * URI, TypeError for bad args/kwargs/options or a payload that cannot be serialized.
+     */
+    publish(
+      topic: string,
+      args?: any[] | null,
+      kwargs?: Record<string, any> | null,
+      options?: (PublishOptions & { acknowledge?: false }) | null
+    ): undefined;
+    /** Publishes an event: a promise of the `Publication` if `options.acknowledge` is true, else undefined. */
+    publish(
+      topic: string,
+      args?: any[] | null,
+      kwargs?: Record<string, any> | null,
+      options?: PublishOptions | null
+    ): AutobahnPromise<Publication> | undefined;
+
+    /**
+     * Subscribes a handler to a topic; several handlers may share one WAMP subscription.
+     * Resolves to the `Subscription`, rejects with `autobahn.Error`. Throws like `call()` (also
+     * TypeError if the handler is not a function).
+     */
+    subscribe(topic: string, handler: SubscribeHandler, options?: SubscribeOptions | null): AutobahnPromise<Subscription>;
+
+    /**
+     * Registers an endpoint for a procedure. Resolves to the `Registration`, rejects with
+     * `autobahn.Error`. Throws like `call()` (also TypeError if the endpoint is not a function).
+     */
+    register(procedure: string, endpoint: Endpoint, options?: RegisterOptions | null): AutobahnPromise<Registration>;
+
+    /**
+     * Removes a handler: resolves to false if other handlers still share the WAMP subscription,
+     * to true once the router confirmed UNSUBSCRIBE. Throws the string 'session not open' or
+     * 'subscription not active', TypeError if not a `Subscription`.
+     */
+    unsubscribe(subscription: Subscription): AutobahnPromise<boolean>;
+
+    /**
+     * Unregisters: resolves once the router confirmed. Throws the string 'session not open' or
+     * 'registration not active', TypeError if not a `Registration`.
+     */
+    unregister(registration: Registration): AutobahnPromise<void>;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Value classes
+
+  /**
+   * A WAMP error: `error` is the error URI. Unlike Autobahn|JS it is a real `Error` (name
+   * 'AutobahnError', message = the URI plus the first arg if it is a string, stack).
+   */
+  class Error extends globalThis.Error {
+    /** Makes an error to throw from an endpoint or to inspect on rejection. */
+    constructor(error: string, args?: any[], kwargs?: Record<string, any>);
+    /** Error URI, e.g. 'wamp.error.no_such_procedure' or 'com.example.error.invalid_input'. */
+    error: string;
+    /** Positional error payload; default []. */
+    args: any[];
+    /** Keyword error payload; default {}. */
+    kwargs: Record<string, any>;
+  }
+
+  /** A call result with several values or keyword values; also returned by endpoints to send them. */
+  class Result {
+    /** Makes a result; args default to [], kwargs to {}. */
+    constructor(args?: any[] | null, kwargs?: Record<string, any> | null);
+    /** Positional results. */
+    args: any[];
+    /** Keyword results. */
+    kwargs: Record<string, any>;
+  }
+
+  /** An acknowledged publication. */
+  class Publication {
+    /** Wraps a publication ID. */
+    constructor(id: number);
+    /** Publication ID assigned by the broker. */
+    id: number;
+  }
+
+  /** The `details` of an event, passed to the `SubscribeHandler`. */
+  class Event {
+    /** Made by the session for each event. */
+    constructor(
+      publication: number,
+      topic: string,
+      publisher?: number,
+      publisher_authid?: string,
+      publisher_authrole?: string,
+      retained?: boolean,
+      forward_for?: any[]
+    );
+    /** Publication ID. */
+    publication: number;
+    /** Concrete topic (for pattern subscriptions the matched one, else the subscribed one). */
+    topic: string;
+    /** Publisher session ID, if disclosed. */
+    publisher: number | undefined;
+    /** Publisher authid, if disclosed. */
+    publisher_authid: string | undefined;
+    /** Publisher authrole, if disclosed. */
+    publisher_authrole: string | undefined;
+    /** True if this is the topic's retained event (delivered because of `get_retained`). */
+    retained: boolean;
+    /** Router-to-router forwarding chain, if any. */
+    forward_for: any[] | undefined;
+  }
+
+  /** The `details` of an invocation, passed to the `Endpoint`. */
+  class Invocation {
+    /** Made by the session for each invocation. */
+    constructor(
+      procedure: string,
+      progress: ((args?: any, kwargs?: Record<string, any>) => void) | null,
+      caller?: number,
+      caller_authid?: string,
+      caller_authrole?: string,
+      forward_for?: any[]
+    );
+    /** Concrete procedure called (for pattern registrations the matched one, else the registered one). */
+    procedure: string;
+    /**
+     * Sends a progressive result (an array of args, a single value, or a `Result`) when the
+     * caller asked for them (`receive_progress`), else null.
+     */
+    progress: ((args?: any, kwargs?: Record<string, any>) => void) | null;
+    /** Caller session ID, if disclosed. */
+    caller: number | undefined;
+    /** Caller authid, if disclosed. */
+    caller_authid: string | undefined;
+    /** Caller authrole, if disclosed. */
+    caller_authrole: string | undefined;
+    /** Router-to-router forwarding chain, if any. */
+    forward_for: any[] | undefined;
+  }
+
+  /** A subscription of one handler, resolved by `Session.subscribe()`. */
+  class Subscription {
+    /** Made by the session when the router confirms SUBSCRIBE. */
+    constructor(topic: string, handler: SubscribeHandler, options: SubscribeOptions | null | undefined, session: Session, id: number);
+    /** Topic (or pattern) subscribed to. */
+    topic: string;
+    /** The event handler. */
+    handler: SubscribeHandler;
+    /** Options given to `subscribe()`. */
+    options: SubscribeOptions;
+    /** The session it belongs to. */
+    session: Session;
+    /** WAMP subscription ID (shared by handlers of the same topic and options). */
+    id: number;
+    /** True until unsubscribed, revoked by the router, or the session ends. */
+    active: boolean;
+    /**
+     * Resolves when the subscription ends: with undefined after `unsubscribe()`, the reason
+     * (or null) when the router revoked it, the close reason when the session ended.
+     */
+    on_unsubscribe: AutobahnPromise<string | null | undefined>;
+    /** Same as `session.unsubscribe(this)`. */
+    unsubscribe(): AutobahnPromise<boolean>;
+  }
+
+  /** A registration, resolved by `Session.register()`. */
+  class Registration {
+    /** Made by the session when the router confirms REGISTER. */
+    constructor(procedure: string, endpoint: Endpoint, options: RegisterOptions | null | undefined, session: Session, id: number);
+    /** Procedure (or pattern) registered. */
+    procedure: string;
+    /** The endpoint. */
+    endpoint: Endpoint;
+    /** Options given to `register()`. */
+    options: RegisterOptions;
+    /** The session it belongs to. */
+    session: Session;
+    /** WAMP registration ID. */
+    id: number;
+    /** True until unregistered, revoked by the router, or the session ends. */
+    active: boolean;
+    /**
+     * Resolves when the registration ends: with undefined after `unregister()`, the reason
+     * (or null) when the router revoked it, the close reason when the session ended.
+     */
+    on_unregister: AutobahnPromise<string | null | undefined>;
+    /** Same as `session.unregister(this)`. */
+    unregister(): AutobahnPromise<void>;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Module members
+
+  /** The bundled when.js library (minimal typing; its other functions are `any`). */
+  interface When {
+    /** Wraps a value or thenable in a when.js promise. */
+    <T>(value: T | PromiseLike<T>): AutobahnPromise<T>;
+    /** Makes a when.js deferred (`{promise, resolve, reject, notify}`). */
+    defer<T = any>(): Deferred<T> & { promise: AutobahnPromise<T> };
+    /** A promise resolved with the value. */
+    resolve<T>(value: T | PromiseLike<T>): AutobahnPromise<T>;
+    /** A promise rejected with the reason. */
+    reject<T = never>(reason?: any): AutobahnPromise<T>;
+    /** Resolves with all the values once every promise resolved. */
+    all<T>(values: Array<T | PromiseLike<T>>): AutobahnPromise<T[]>;
+    /** Other when.js functions. */
+    [key: string]: any;
+  }
+
+  /** The bundled when.js library, as Autobahn|JS exports it. */
+  const when: When;
+
+  /** Version of this package. */
+  function version(): string;
+
+  // -------------------------------------------------------------------------------------------
+  // Names used by DefinitelyTyped's @types/autobahn, for code written against it.
+
+  /** Alias of `ConnectionOptions` (@types/autobahn name). */
+  type IConnectionOptions = ConnectionOptions;
+  /** Alias of `CallOptions` (@types/autobahn name). */
+  type ICallOptions = CallOptions;
+  /** Alias of `PublishOptions` (@types/autobahn name). */
+  type IPublishOptions = PublishOptions;
+  /** Alias of `SubscribeOptions` (@types/autobahn name). */
+  type ISubscribeOptions = SubscribeOptions;
+  /** Alias of `RegisterOptions` (@types/autobahn name). */
+  type IRegisterOptions = RegisterOptions;
+  /** Alias of `Endpoint` (@types/autobahn name). */
+  type RegisterEndpoint = Endpoint;
+}
