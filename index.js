@@ -174,6 +174,10 @@ function isPlainObject(v) {
   return proto === Object.prototype || proto === null;
 }
 
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function isThenable(v) {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
 }
@@ -205,6 +209,8 @@ function checkArgs(args, kwargs, options, what) {
   if (args !== undefined && args !== null && !Array.isArray(args)) {
     throw new TypeError(`${what}: args must be an array, got ${describe(args)}`);
   }
+  // Stricter than Autobahn|JS (any object): a Map, Date or class instance would not arrive as the
+  // dict the wire needs, or would lose its contents silently.
   if (kwargs !== undefined && kwargs !== null && !isPlainObject(kwargs)) {
     throw new TypeError(`${what}: kwargs must be a plain object, got ${describe(kwargs)}`);
   }
@@ -217,6 +223,11 @@ function checkArgs(args, kwargs, options, what) {
 // values JSON cannot carry, instead of JSON.stringify's silent `null` or omission.
 function jsonReplacer(key, value) {
   switch (typeof value) {
+    case 'string':
+      if (!value.isWellFormed()) {
+        throw new TypeError(`cannot serialize a string with a lone UTF-16 surrogate${where(key)}`);
+      }
+      return value;
     case 'function':
       throw new TypeError(`cannot serialize a function${where(key)}`);
     case 'symbol':
@@ -259,6 +270,20 @@ function jsonReviver(_key, value) {
   return value;
 }
 
+// [.., args (, kwargs)] for a Result or Error: parts are sent only when non-empty.
+function pushResultPayload(msg, args, kwargs, what) {
+  if (args !== undefined && args !== null && !Array.isArray(args)) {
+    throw new TypeError(`${what}: args must be an array, got ${describe(args)}`);
+  }
+  if (kwargs !== undefined && kwargs !== null && !isPlainObject(kwargs)) {
+    throw new TypeError(`${what}: kwargs must be a plain object, got ${describe(kwargs)}`);
+  }
+  const hasKw = !!kwargs && Object.keys(kwargs).length > 0;
+  if ((args && args.length > 0) || hasKw) msg.push(args || []);
+  if (hasKw) msg.push(kwargs);
+  return msg;
+}
+
 function callResultValue(args, kwargs) {
   const a = args || [];
   if (a.length > 1 || (kwargs && Object.keys(kwargs).length > 0)) return new Result(a, kwargs);
@@ -272,6 +297,22 @@ function pushPayload(msg, args, kwargs) {
   if (args || kwargs) msg.push(args || []);
   if (kwargs) msg.push(kwargs);
   return msg;
+}
+
+// Calls a user handler; a throw, or a rejection of the promise it returns, goes to
+// on_user_error. Returns what the handler returned.
+function invokeUser(owner, what, fn, thisArg, ...args) {
+  let ret;
+  try {
+    ret = fn.apply(thisArg, args);
+  } catch (e) {
+    owner._onUserError(e, `${what} threw`);
+    return undefined;
+  }
+  if (isThenable(ret)) {
+    ret.then(undefined, (e) => owner._onUserError(e, `${what} rejected`));
+  }
+  return ret;
 }
 
 function defaultErrorHandler(kind) {
@@ -304,7 +345,6 @@ class Session {
     this._flushScheduled = false;
     this._flush = () => this._flushOutbox();
     this._prefixes = {};
-    this._goodbyeSent = false;
     this.caller_disclose_me = false;
     this.publisher_disclose_me = false;
     this.onjoin = null;
@@ -355,7 +395,6 @@ class Session {
     if (message !== undefined && message !== null && typeof message !== 'string') {
       throw new TypeError(`leave message must be a string, got ${describe(message)}`);
     }
-    this._goodbyeSent = true;
     this._connection._native.close(reason || undefined, message || undefined);
   }
 
@@ -390,6 +429,8 @@ class Session {
       throw new TypeError(`call(): options.progress must be a function, got ${describe(progress)}`);
     }
     for (const k of LOCAL_CALL_OPTIONS) delete opts[k];
+    // A progress callback is a request for progressive results.
+    if (progress && opts.receive_progress === undefined) opts.receive_progress = true;
     if (opts.disclose_me === undefined && this.caller_disclose_me) opts.disclose_me = true;
     const handle = this._connection._nextHandle();
     const text = encode(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
@@ -563,13 +604,7 @@ class Session {
       const req = this._pending.get(handle);
       if (!req || !req.receiveProgress) return;
       const value = callResultValue(ev[3], ev[4]);
-      if (req.progress) {
-        try {
-          req.progress(value);
-        } catch (e) {
-          this._userError(e, 'options.progress callback of call() threw');
-        }
-      }
+      if (req.progress) invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
       if (typeof req.d.notify === 'function') req.d.notify(value);
       return;
     }
@@ -670,10 +705,15 @@ class Session {
     const args = ev[4] || [];
     const kwargs = ev[5] || {};
     for (const sub of subs.length === 1 ? subs : subs.slice()) {
+      let ret;
       try {
-        sub.handler(args, kwargs, details, sub);
+        ret = sub.handler(args, kwargs, details, sub);
       } catch (e) {
         this._userError(e, `event handler for topic '${sub.topic}' threw`);
+        continue;
+      }
+      if (ret !== undefined && isThenable(ret)) {
+        ret.then(undefined, (e) => this._userError(e, `event handler for topic '${sub.topic}' rejected`));
       }
     }
   }
@@ -689,10 +729,19 @@ class Session {
     }
     let progress = null;
     if (d.receive_progress) {
+      // Accepts what a result may be: an args array (Autobahn|JS), a Result, or any single value
+      // (Autobahn|JS silently drops non-arrays). Throws on values that cannot be sent.
       progress = (args, kwargs) => {
+        if (!this.isOpen) return;
         const msg = [MSG.YIELD, invocationId, { progress: true }];
-        if (args instanceof Result) pushPayload(msg, args.args, args.kwargs);
-        else pushPayload(msg, args === undefined ? undefined : Array.isArray(args) ? args : [args], kwargs);
+        if (args instanceof Result) pushResultPayload(msg, args.args, args.kwargs, 'details.progress()');
+        else if (args === undefined || Array.isArray(args)) {
+          checkArgs(args, kwargs, undefined, 'details.progress()');
+          pushPayload(msg, args, kwargs);
+        } else {
+          checkArgs(undefined, kwargs, undefined, 'details.progress()');
+          pushPayload(msg, [args], kwargs);
+        }
         this._send(encode(msg, 'details.progress()'));
       };
     }
@@ -723,25 +772,15 @@ class Session {
 
   _yieldResult(invocationId, reg, value) {
     if (!this.isOpen) return;
-    const msg = [MSG.YIELD, invocationId, {}];
-    if (value instanceof Result) {
-      const hasKw = Object.keys(value.kwargs || {}).length > 0;
-      if ((value.args && value.args.length > 0) || hasKw) msg.push(value.args || []);
-      if (hasKw) msg.push(value.kwargs);
-    } else {
-      msg.push([value === undefined ? null : value]);
-    }
     let text;
     try {
+      const msg = [MSG.YIELD, invocationId, {}];
+      if (value instanceof Result) pushResultPayload(msg, value.args, value.kwargs, 'the Result returned');
+      else msg.push([value === undefined ? null : value]);
       text = encode(msg, `result of '${reg.procedure}'`);
     } catch (e) {
-      this._userError(e, `endpoint for '${reg.procedure}' returned a value that cannot be serialized`);
-      this._send(
-        encode(
-          [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [e.message]],
-          'invocation error'
-        )
-      );
+      this._userError(e, `endpoint for '${reg.procedure}' returned a value that cannot be sent`);
+      this._sendRuntimeError(invocationId, e);
       return;
     }
     this._send(text);
@@ -749,26 +788,42 @@ class Session {
 
   _yieldError(invocationId, reg, err) {
     if (!this.isOpen) return;
-    let msg;
-    if (err instanceof AutobahnError) {
-      msg = [MSG.ERROR, MSG.INVOCATION, invocationId, {}, err.error];
-      const hasKw = Object.keys(err.kwargs || {}).length > 0;
-      if ((err.args && err.args.length > 0) || hasKw) msg.push(err.args || []);
-      if (hasKw) msg.push(err.kwargs);
-    } else {
+    if (!(err instanceof AutobahnError)) {
+      this._userError(err, `endpoint for '${reg.procedure}' failed`);
       let args;
       if (Array.isArray(err)) args = err;
       else if (err instanceof Error) args = [err.message];
       else args = [err === undefined ? null : err];
-      msg = [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', args];
-      this._userError(err, `endpoint for '${reg.procedure}' failed`);
+      this._sendRuntimeError(invocationId, null, args);
+      return;
     }
     let text;
     try {
+      checkUri(err.error, 'error URI of the autobahn.Error thrown');
+      const msg = pushResultPayload(
+        [MSG.ERROR, MSG.INVOCATION, invocationId, {}, err.error],
+        err.args,
+        err.kwargs,
+        'the autobahn.Error thrown'
+      );
       text = encode(msg, `error of '${reg.procedure}'`);
     } catch (e) {
+      this._userError(e, `endpoint for '${reg.procedure}' threw an autobahn.Error that cannot be sent`);
+      this._sendRuntimeError(invocationId, e);
+      return;
+    }
+    this._send(text);
+  }
+
+  // Answers an invocation with wamp.error.runtime_error; `args` default to [e.message].
+  _sendRuntimeError(invocationId, e, args) {
+    const msg = [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', args || [e.message]];
+    let text;
+    try {
+      text = encode(msg, 'invocation error');
+    } catch (inner) {
       text = encode(
-        [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [String(e.message)]],
+        [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [`error value cannot be serialized: ${inner.message}`]],
         'invocation error'
       );
     }
@@ -830,6 +885,7 @@ class Session {
   _onClosed(reason, details) {
     const wasOpen = this.isOpen;
     this._id = null;
+    this._features = null;
     this._outbox = [];
     const uri = details.reason || 'wamp.close.transport_lost';
     const why = details.reason
@@ -858,11 +914,7 @@ class Session {
     }
     this._registrations.clear();
     if (wasOpen && typeof this.onleave === 'function') {
-      try {
-        this.onleave(uri, details);
-      } catch (e) {
-        this._userError(e, 'session.onleave threw');
-      }
+      invokeUser(this._connection, 'session.onleave', this.onleave, this, uri, details);
     }
   }
 }
@@ -873,38 +925,56 @@ class Session {
 const SUPPORTED_SERIALIZER_PROTOCOLS = ['wamp.2.json'];
 
 function normalizeTransports(options) {
-  const entries = Array.isArray(options.transports)
-    ? options.transports
-    : [{ type: 'websocket', url: options.url }];
+  const entries = Array.isArray(options.transports) ? options.transports : [{ type: 'websocket' }];
   const usable = [];
   const problems = [];
   for (const t of entries) {
-    const entry = Object.assign({ type: 'websocket', url: options.url }, t);
-    if (entry.type !== 'websocket') {
-      problems.push(`transport type '${entry.type}' is not supported (only 'websocket')`);
+    if (!isObject(t)) {
+      problems.push(`transport entry must be an object, got ${describe(t)}`);
       continue;
     }
-    if (typeof entry.url !== 'string' || !/^wss?:\/\//.test(entry.url)) {
-      problems.push(`websocket URL ${JSON.stringify(entry.url)} must start with ws://`);
+    // Missing fields inherit the top-level options, as in Autobahn|JS.
+    const type = t.type || 'websocket';
+    const url = t.url || options.url;
+    const serializers = t.serializers || options.serializers;
+    const requested = t.protocols || options.protocols;
+    if (type !== 'websocket') {
+      problems.push(`transport type '${type}' is not supported (only 'websocket')`);
       continue;
     }
-    if (entry.url.startsWith('wss://')) {
-      problems.push(`${entry.url}: wss:// (TLS) is not supported yet`);
+    if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) {
+      problems.push(`websocket URL ${JSON.stringify(url)} must start with ws://`);
       continue;
     }
-    let protocols = entry.protocols;
-    if (protocols === undefined) {
-      const serializers = entry.serializers;
-      protocols = Array.isArray(serializers)
-        ? serializers.map((s) => (typeof s === 'string' ? s : s && s.SERIALIZER_ID)).map((id) => `wamp.2.${id}`)
-        : SUPPORTED_SERIALIZER_PROTOCOLS;
-    }
-    protocols = protocols.filter((p) => SUPPORTED_SERIALIZER_PROTOCOLS.includes(p));
-    if (protocols.length === 0) {
-      problems.push(`${entry.url}: none of the requested serializers is supported (only JSON)`);
+    if (url.startsWith('wss://')) {
+      problems.push(`${url}: wss:// (TLS) is not supported yet`);
       continue;
     }
-    usable.push({ type: 'websocket', url: entry.url, protocols });
+    let protocols;
+    if (requested !== undefined) {
+      if (!Array.isArray(requested) || !requested.every((p) => typeof p === 'string')) {
+        problems.push(`${url}: protocols must be an array of strings, got ${describe(requested)}`);
+        continue;
+      }
+      protocols = requested;
+    } else if (serializers !== undefined) {
+      if (!Array.isArray(serializers)) {
+        problems.push(`${url}: serializers must be an array, got ${describe(serializers)}`);
+        continue;
+      }
+      protocols = serializers.map((s) => {
+        const id = typeof s === 'string' ? s : s && s.SERIALIZER_ID;
+        return String(id).startsWith('wamp.2.') ? String(id) : `wamp.2.${id}`;
+      });
+    } else {
+      protocols = SUPPORTED_SERIALIZER_PROTOCOLS;
+    }
+    const offered = protocols.filter((p) => SUPPORTED_SERIALIZER_PROTOCOLS.includes(p));
+    if (offered.length === 0) {
+      problems.push(`${url}: none of the requested serializers (${protocols.join(', ')}) is supported (only JSON)`);
+      continue;
+    }
+    usable.push({ type: 'websocket', url, protocols: offered });
   }
   return { usable, problems };
 }
@@ -989,8 +1059,10 @@ class Connection {
     const self = this;
     return {
       info,
+      // Drops the transport without leaving the session: the connection reconnects as after a
+      // clean close (Autobahn|JS's way to force a reconnect).
       close() {
-        if (self._active) self._native.close();
+        if (self._active) self._native.dropTransport();
       },
     };
   }
@@ -1138,13 +1210,8 @@ class Connection {
     const details = ev[3];
     s._onWelcome(ev[2], details);
     details.transport = this._transportInfo;
-    if (typeof this.onopen === 'function') {
-      try {
-        this.onopen(s, details);
-      } catch (e) {
-        this._onUserError(e, 'onopen threw');
-      }
-    }
+    if (typeof s.onjoin === 'function') invokeUser(this, 'session.onjoin', s.onjoin, s, details);
+    if (typeof this.onopen === 'function') invokeUser(this, 'onopen', this.onopen, this, s, details);
   }
 
   _callOnClose(reason, details) {
@@ -1167,6 +1234,7 @@ class Connection {
     const stop = this._callOnClose(reason, details);
     if (!details.will_retry) {
       this._finish();
+      if (isThenable(stop)) stop.then(undefined, (e) => this._onUserError(e, 'onclose rejected'));
       return;
     }
     const decide = (value) => {

@@ -127,6 +127,12 @@ impl NativeConnection {
         self.command(Command::RetryDecision { stop });
     }
 
+    /// `connection.transport.close()`: drop the transport; the connection reconnects.
+    #[napi]
+    pub fn drop_transport(&self) {
+        self.command(Command::DropTransport);
+    }
+
     fn command(&self, cmd: Command) {
         if let Some(tx) = &self.commands {
             // After the actor ended there is nothing to send to; JavaScript knows from the

@@ -32,6 +32,8 @@ pub enum Command {
     },
     /// The answer of `onclose`: stop retrying or go on.
     RetryDecision { stop: bool },
+    /// `connection.transport.close()`: close the transport without GOODBYE; retrying goes on.
+    DropTransport,
 }
 
 /// How long we wait for the router's GOODBYE reply, and for the WebSocket closing handshake.
@@ -46,6 +48,9 @@ enum Attempt {
     Ended {
         was_clean: bool,
         leave: Option<Leave>,
+        /// What the transport said about the close, for `details.message` when no WAMP leave
+        /// explains it.
+        note: Option<String>,
     },
     /// `close()` while connecting.
     ClosedByUser,
@@ -88,17 +93,21 @@ impl Actor {
                 Attempt::ClosedByUser => ("closed", None, None, false),
                 Attempt::ConnectFailed(err) => {
                     let unreachable = !ever_connected;
-                    let allowed = !err.is_fatal()
-                        && (!unreachable || self.config.retry.retry_if_unreachable);
+                    let allowed =
+                        !err.is_fatal() && (!unreachable || self.config.retry.retry_if_unreachable);
                     let reason = if unreachable { "unreachable" } else { "lost" };
                     (reason, None, Some(err.to_string()), allowed)
                 }
-                Attempt::Ended { was_clean, leave } => {
+                Attempt::Ended {
+                    was_clean,
+                    leave,
+                    note,
+                } => {
                     // Any leave (ABORT, or GOODBYE either way) ends reconnecting, as in
                     // Autobahn|JS; an abort for a protocol violation by the router does not.
                     let allowed = leave.as_ref().is_none_or(|l| l.violation);
                     let reason = if was_clean { "closed" } else { "lost" };
-                    (reason, leave, None, allowed)
+                    (reason, leave, note, allowed)
                 }
             };
             retry_allowed &= !self.user_closed;
@@ -148,7 +157,7 @@ impl Actor {
                         return false;
                     }
                     // Commands for a session that is gone; JavaScript already settled them.
-                    Some(Command::Send { .. }) => {}
+                    Some(Command::Send { .. }) | Some(Command::DropTransport) => {}
                 },
             }
         }
@@ -225,6 +234,7 @@ impl Actor {
                     return Attempt::Ended {
                         was_clean: false,
                         leave: session.leave_info().cloned(),
+                        note: None,
                     };
                 }
             }
@@ -245,6 +255,7 @@ impl Actor {
                 return Attempt::Ended {
                     was_clean: true,
                     leave: session.leave_info().cloned(),
+                    note: None,
                 };
             }
             tokio::select! {
@@ -252,12 +263,21 @@ impl Actor {
                     Some(Ok(Message::Text(text))) => session.on_message(text.as_str(), &mut out),
                     Some(Ok(Message::Binary(_))) => session.violate(
                         "binary WebSocket frame on a wamp.2.json session", &mut out),
-                    Some(Ok(Message::Close(_))) => {
+                    Some(Ok(Message::Close(frame))) => {
                         // Let the library answer the close frame, then report a clean close.
                         let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, tx.close()).await;
+                        let note = match &frame {
+                            Some(f) => format!(
+                                "the router closed the WebSocket (code {}{})",
+                                u16::from(f.code),
+                                if f.reason.is_empty() { String::new() } else { format!(": {}", f.reason) }
+                            ),
+                            None => "the router closed the WebSocket".to_string(),
+                        };
                         return Attempt::Ended {
                             was_clean: true,
                             leave: session.leave_info().cloned(),
+                            note: Some(note),
                         };
                     }
                     Some(Ok(_)) => {}
@@ -265,6 +285,7 @@ impl Actor {
                         return Attempt::Ended {
                             was_clean: false,
                             leave: session.leave_info().cloned(),
+                            note: None,
                         };
                     }
                 },
@@ -288,6 +309,7 @@ impl Actor {
                         }
                     }
                     Some(Command::RetryDecision { .. }) => {}
+                    Some(Command::DropTransport) => out.close_transport = true,
                     None => {
                         abandoned = true;
                         out.close_transport = true;

@@ -245,8 +245,14 @@ impl Flags {
             let map: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(raw).unwrap_or_default();
             Flags {
-                progress: map.get("progress").and_then(|v| v.as_bool()).unwrap_or(false),
-                message: map.get("message").and_then(|v| v.as_str()).map(String::from),
+                progress: map
+                    .get("progress")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+                message: map
+                    .get("message")
+                    .and_then(|v| v.as_str())
+                    .map(String::from),
                 reason: map.get("reason").and_then(|v| v.as_str()).map(String::from),
                 subscription: map.get("subscription").and_then(|v| v.as_u64()),
                 registration: map.get("registration").and_then(|v| v.as_u64()),

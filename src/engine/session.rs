@@ -213,11 +213,8 @@ impl Session {
                 let flags = Flags::read(p.dict(1, "Details")?);
                 let reason = p.string(2, "Reason")?;
                 if self.state == State::Established {
-                    out.to_router.push(format!(
-                        "[{},{{}},{}]",
-                        m::GOODBYE,
-                        quote(GOODBYE_AND_OUT)
-                    ));
+                    out.to_router
+                        .push(format!("[{},{{}},{}]", m::GOODBYE, quote(GOODBYE_AND_OUT)));
                 }
                 self.end(&reason, flags.message.as_deref().unwrap_or(""), false, out);
             }
@@ -357,7 +354,8 @@ impl Session {
                 let request = p.id(1, "request id")?;
                 let options = p.dict(2, "Options")?;
                 if self.invocations.contains(&request) {
-                    out.to_js.push(format!("[{},{request},{options}]", m::INTERRUPT));
+                    out.to_js
+                        .push(format!("[{},{request},{options}]", m::INTERRUPT));
                 }
             }
             other => {
@@ -553,8 +551,10 @@ mod tests {
     fn one_request_counter_for_all_request_types() {
         let (mut s, mut out) = established();
         s.on_command(r#"[64,7,{},"com.x.reg"]"#, &mut out).unwrap();
-        s.on_command(r#"[48,8,{},"com.x.call",[1,2]]"#, &mut out).unwrap();
-        s.on_command(r#"[16,0,{},"com.x.topic",["a"]]"#, &mut out).unwrap();
+        s.on_command(r#"[48,8,{},"com.x.call",[1,2]]"#, &mut out)
+            .unwrap();
+        s.on_command(r#"[16,0,{},"com.x.topic",["a"]]"#, &mut out)
+            .unwrap();
         s.on_command(r#"[48,9,{},"com.x.call"]"#, &mut out).unwrap();
         assert_eq!(
             out.to_router,
@@ -636,7 +636,10 @@ mod tests {
         );
         out.clear();
         s.on_message(r#"[36,777,57,{}]"#, &mut out);
-        assert!(out.close_transport, "EVENT after UNSUBSCRIBED is a violation");
+        assert!(
+            out.close_transport,
+            "EVENT after UNSUBSCRIBED is a violation"
+        );
     }
 
     #[test]
@@ -671,7 +674,10 @@ mod tests {
             r#"[6,{"message":"bye"},"wamp.close.system_shutdown"]"#,
             &mut out,
         );
-        assert_eq!(out.to_router, vec![r#"[6,{},"wamp.close.goodbye_and_out"]"#]);
+        assert_eq!(
+            out.to_router,
+            vec![r#"[6,{},"wamp.close.goodbye_and_out"]"#]
+        );
         assert!(out.close_transport);
         let leave = s.leave_info().unwrap();
         assert_eq!(leave.reason, "wamp.close.system_shutdown");
@@ -690,7 +696,10 @@ mod tests {
         assert!(!out.close_transport);
         out.clear();
         s.on_message(r#"[6,{},"wamp.close.normal"]"#, &mut out);
-        assert!(out.to_router.is_empty(), "a reply to our GOODBYE is not answered");
+        assert!(
+            out.to_router.is_empty(),
+            "a reply to our GOODBYE is not answered"
+        );
         assert!(out.close_transport);
     }
 
