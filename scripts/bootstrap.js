@@ -19,9 +19,11 @@ function run(cmd, args, what) {
 function ensureNodeModules() {
   const needed = ['when', '@napi-rs/cli'];
   if (needed.every((m) => fs.existsSync(path.join(root, 'node_modules', m, 'package.json')))) return;
-  console.log('autobahn: installing npm packages (npm ci) ...');
+  console.log('autobahn: installing npm packages ...');
+  // `npm install` with the committed lock file (versions are pinned there). Not `npm ci`: npm 11
+  // leaves other platforms' optional packages out of the lock and `npm ci` then refuses it.
   // --ignore-scripts: the addon is built below, once.
-  run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], 'npm ci');
+  run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], 'npm install');
 }
 
 function ensureAddon() {
