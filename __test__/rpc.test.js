@@ -460,9 +460,19 @@ describe('progressive call results (basics)', () => {
       progressSeen = details.progress;
       return 'only final';
     });
-    const events = [];
-    assert.equal(await caller.call(proc, [], {}, { progress: (v) => events.push(v) }), 'only final');
+    assert.equal(await caller.call(proc, [], {}), 'only final');
     assert.equal(progressSeen, null);
-    assert.deepEqual(events, []);
+  });
+
+  it('an options.progress callback alone asks for progressive results', T, async () => {
+    const { callee, caller } = await pair({ use_es6_promises: true });
+    const proc = uniqueUri('impliedprogress');
+    await callee.register(proc, (args, kwargs, details) => {
+      details.progress([1]);
+      return 'final';
+    });
+    const events = [];
+    assert.equal(await caller.call(proc, [], {}, { progress: (v) => events.push(v) }), 'final');
+    assert.deepEqual(events, [1]);
   });
 });
