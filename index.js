@@ -1259,6 +1259,7 @@ function version() {
 }
 
 module.exports = {
+  ...require('./auth.js'),
   Connection,
   Session,
   Error: AutobahnError,

@@ -287,6 +287,9 @@ describe('publish options', () => {
     const topic = uniqueUri('disclose');
     const got = collector();
     await sub.subscribe(topic, (args, kwargs, details) => got.push(details));
+    // Note: Crossbar decides disclosure by its role config alone (the test router's config has
+    // disclose.publisher: true) and ignores disclose_me; with disclose.publisher: false the
+    // event carries no publisher even with disclose_me: true.
     const publication = await pub.publish(topic, ['x'], {}, { acknowledge: true, disclose_me: true });
     const [details] = await got.waitFor(1);
     assert.ok(details instanceof autobahn.Event);

@@ -134,7 +134,14 @@ class Peer(ApplicationSession):
         )
 
         emit({"type": "ready", "session": details.session})
-        asyncio.ensure_future(self._commands())
+        # asyncio keeps only weak references to tasks: hold them
+        self._tasks = set()
+        self._spawn(self._commands())
+
+    def _spawn(self, coro):
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _commands(self):
         loop = asyncio.get_running_loop()
@@ -146,7 +153,7 @@ class Peer(ApplicationSession):
                 break  # stdin closed: time to go
             line = line.strip()
             if line:
-                asyncio.ensure_future(self._run(json.loads(line, object_hook=_from_plain)))
+                self._spawn(self._run(json.loads(line, object_hook=_from_plain)))
         stop()
 
     async def _run(self, cmd):
@@ -198,7 +205,7 @@ def stop():
     if _stopping:
         return
     _stopping = True
-    asyncio.ensure_future(_shutdown())
+    _shutdown.task = asyncio.ensure_future(_shutdown())
 
 
 async def _shutdown():

@@ -3,6 +3,8 @@
 //! batches: whatever the engine queued before the JavaScript thread got round to it crosses
 //! as one string (a JSON array of events) in one call.
 
+mod auth;
+
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
 

@@ -1,6 +1,7 @@
 //! The napi-free WAMP engine: a sans-IO session core, the retry schedule, the WebSocket
 //! transport and the connection actor that ties them to tokio.
 
+pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod error;

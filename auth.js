@@ -1,0 +1,3 @@
+'use strict';
+// Authentication helpers exported as autobahn.auth_cra, autobahn.auth_cryptosign, ...
+module.exports = {};

@@ -1,0 +1,1 @@
+//! napi exports for the authentication helpers (`autobahn.auth_cra`, ...).

@@ -1,0 +1,1 @@
+//! Authentication methods: pure functions over the challenge data (no I/O).
