@@ -32,12 +32,17 @@ const MSG = {
   INTERRUPT: 69,
   YIELD: 70,
 };
-const EV = { OPEN: 1000, CLOSE: 1001, INTERNAL_ERROR: 1002, CONNECTING: 1003, CONNECTED: 1004 };
+const EV = { OPEN: 1000, CLOSE: 1001, INTERNAL_ERROR: 1002, CONNECTING: 1003, CONNECTED: 1004, DEBUG: 1005 };
 
 // The roles and features announced in HELLO, as Autobahn|JS announces them.
 const WAMP_FEATURES = {
   caller: {
-    features: { caller_identification: true, progressive_call_results: true, call_canceling: true },
+    features: {
+      caller_identification: true,
+      progressive_call_results: true,
+      call_canceling: true,
+      progressive_call_invocations: true,
+    },
   },
   callee: {
     features: {
@@ -46,6 +51,10 @@ const WAMP_FEATURES = {
       shared_registration: true,
       progressive_call_results: true,
       registration_revocation: true,
+      // Beyond Autobahn|JS: INTERRUPT reaches the endpoint as details.signal, and streamed
+      // inputs as details.input.
+      call_canceling: true,
+      progressive_call_invocations: true,
     },
   },
   publisher: {
@@ -107,6 +116,9 @@ class Event {
 }
 
 class Invocation {
+  #controller = null;
+  #onSignal = null;
+
   constructor(procedure, progress, caller, caller_authid, caller_authrole, forward_for) {
     this.procedure = procedure;
     this.progress = progress;
@@ -114,6 +126,23 @@ class Invocation {
     this.caller_authid = caller_authid;
     this.caller_authrole = caller_authrole;
     this.forward_for = forward_for;
+  }
+
+  /** Aborted when the caller cancels (INTERRUPT) or the session ends. Created on first use. */
+  get signal() {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#onSignal) this.#onSignal(this);
+    }
+    return this.#controller.signal;
+  }
+
+  _watch(onSignal) {
+    this.#onSignal = onSignal;
+  }
+
+  _abort(reason) {
+    if (this.#controller && !this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 }
 
@@ -323,7 +352,80 @@ function defaultErrorHandler(kind) {
 }
 
 // Options only meaningful locally, never sent to the router.
-const LOCAL_CALL_OPTIONS = ['progress'];
+const LOCAL_CALL_OPTIONS = ['progress', 'signal'];
+// How long a `kill` cancel waits for the router before the call is settled locally: a router
+// may send nothing at all (Crossbar, when the callee cannot cancel).
+const KILL_CANCEL_GRACE_MS = 10000;
+
+function abortError(signal) {
+  const reason = signal.reason;
+  if (reason instanceof AutobahnError) return reason;
+  const why = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason);
+  return new AutobahnError('wamp.error.canceled', [`the call was aborted by its AbortSignal: ${why}`]);
+}
+
+// Settles a pending request, releasing its timers and listeners and ending its progress stream.
+function settle(req, ok, value) {
+  if (req.cleanup) req.cleanup();
+  if (req.stream) req.stream.end(ok ? null : value);
+  if (ok) req.d.resolve(value);
+  else req.d.reject(value);
+}
+
+// Progress updates of one call, consumed with `for await (const update of callPromise)`.
+class ProgressStream {
+  constructor() {
+    this.buffer = [];
+    this.waiter = null;
+    this.done = false;
+    this.error = null;
+  }
+
+  push(value) {
+    if (this.done) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.resolve({ value, done: false });
+    } else {
+      this.buffer.push(value);
+    }
+  }
+
+  end(error) {
+    if (this.done) return;
+    this.done = true;
+    this.error = error;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      if (error) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  next() {
+    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift(), done: false });
+    if (this.done) return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  iterator() {
+    return {
+      next: () => this.next(),
+      return: () => {
+        this.end(null);
+        this.buffer = [];
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Session
@@ -341,6 +443,8 @@ class Session {
     this._pending = new Map(); // handle -> {kind, d, ...}
     this._subscriptions = new Map(); // subscription id -> [Subscription]
     this._registrations = new Map(); // registration id -> Registration
+    this._interruptible = new Map(); // invocation id -> Invocation whose signal was asked for
+    this._inputs = new Map(); // invocation id -> ProgressStream of a progressive call invocation
     this._outbox = [];
     this._flushScheduled = false;
     this._flush = () => this._flushOutbox();
@@ -419,42 +523,161 @@ class Session {
   }
 
   call(procedure, args, kwargs, options) {
+    return this._call(procedure, args, kwargs, options, false).promise;
+  }
+
+  // `moreInput`: the first CALL of a progressive call invocation (Options.progress = true).
+  _call(procedure, args, kwargs, options, moreInput) {
     if (!this.isOpen) throw 'session not open';
     procedure = this.resolve(procedure);
     checkUri(procedure, 'procedure');
     checkArgs(args, kwargs, options, 'call()');
     const opts = Object.assign({}, options);
-    const progress = opts.progress;
+    const { progress, signal } = opts;
     if (progress !== undefined && typeof progress !== 'function') {
       throw new TypeError(`call(): options.progress must be a function, got ${describe(progress)}`);
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(`call(): options.signal must be an AbortSignal, got ${describe(signal)}`);
+    }
+    if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout >= 0))) {
+      throw new TypeError(`call(): options.timeout must be a number of milliseconds, got ${describe(opts.timeout)}`);
     }
     for (const k of LOCAL_CALL_OPTIONS) delete opts[k];
     // A progress callback is a request for progressive results.
     if (progress && opts.receive_progress === undefined) opts.receive_progress = true;
     if (opts.disclose_me === undefined && this.caller_disclose_me) opts.disclose_me = true;
+    if (moreInput) opts.progress = true;
     const handle = this._connection._nextHandle();
     const text = encode(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
     const d = this._defer();
-    this._pending.set(handle, { kind: MSG.CALL, d, receiveProgress: !!opts.receive_progress, progress });
-    this._send(text);
     const p = promiseOf(d);
+    const req = { kind: MSG.CALL, d, receiveProgress: !!opts.receive_progress, progress, cleanup: null, stream: null };
+    if (signal && signal.aborted) {
+      d.reject(abortError(signal));
+      return { promise: this._decorateCall(p, handle, req), handle };
+    }
+    this._pending.set(handle, req);
+    this._send(text);
+    this._armCall(handle, req, signal, opts.timeout);
+    return { promise: this._decorateCall(p, handle, req), handle };
+  }
+
+  // Local enforcement of options.timeout and options.signal for a pending call.
+  _armCall(handle, req, signal, timeout) {
+    let timer = null;
+    let onAbort = null;
+    if (timeout > 0) {
+      timer = setTimeout(() => {
+        this._cancel(handle, { mode: 'killnowait' }, new AutobahnError('wamp.error.timeout', [`no result within ${timeout} ms`]));
+      }, timeout);
+      // The connection keeps the process alive while the call is pending; the timer need not.
+      timer.unref();
+    }
+    if (signal) {
+      onAbort = () => this._cancel(handle, { mode: 'killnowait' }, abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    if (timer || onAbort) {
+      req.cleanup = () => {
+        if (timer) clearTimeout(timer);
+        if (onAbort) signal.removeEventListener('abort', onAbort);
+      };
+    }
+  }
+
+  _decorateCall(p, handle, req) {
     const session = this;
     p.cancel = function cancel(cancelOptions) {
       return session._cancel(handle, cancelOptions);
     };
+    if (req.receiveProgress) {
+      // `for await (const update of session.call(...))` yields the progress updates and ends
+      // with the final result, which the promise itself resolves to.
+      req.stream = new ProgressStream();
+      p[Symbol.asyncIterator] = () => {
+        p.then(undefined, () => {}); // the iterator reports the failure
+        return req.stream.iterator();
+      };
+    }
     return p;
   }
 
-  _cancel(handle, options) {
+  _cancel(handle, options, reason) {
     const req = this._pending.get(handle);
     if (!req || !this.isOpen) return false;
+    if (options !== undefined && options !== null && !isPlainObject(options)) {
+      throw new TypeError(`cancel(): options must be a plain object, got ${describe(options)}`);
+    }
     const opts = Object.assign({}, options);
+    if (opts.mode !== undefined && !['skip', 'kill', 'killnowait'].includes(opts.mode)) {
+      throw new TypeError(`cancel(): mode must be 'skip', 'kill' or 'killnowait', got ${describe(opts.mode)}`);
+    }
     this._send(encode([MSG.CANCEL, handle, opts], 'cancel()'));
+    const error = reason || new AutobahnError('wamp.error.canceled', ['the call was canceled by the caller']);
     if (opts.mode !== 'kill') {
       this._pending.delete(handle);
-      req.d.reject(new AutobahnError('wamp.error.canceled', ['the call was canceled by the caller']));
+      settle(req, false, error);
+    } else if (!req.killGrace) {
+      // `kill` waits for the callee's answer, but a router may never send one.
+      req.killGrace = setTimeout(() => {
+        if (this._pending.get(handle) !== req) return;
+        this._send(encode([MSG.CANCEL, handle, { mode: 'killnowait' }], 'cancel()'));
+        this._pending.delete(handle);
+        settle(req, false, error);
+      }, KILL_CANCEL_GRACE_MS);
+      req.killGrace.unref();
+      const previous = req.cleanup;
+      req.cleanup = () => {
+        clearTimeout(req.killGrace);
+        if (previous) previous();
+      };
     }
     return true;
+  }
+
+  /**
+   * Progressive call invocations: the caller streams its input. `send(args, kwargs)` sends one
+   * input, `end(args, kwargs)` the last one and returns the call's promise (also `result`).
+   */
+  call_progressive(procedure, options) {
+    if (!this.isOpen) throw 'session not open';
+    procedure = this.resolve(procedure);
+    checkUri(procedure, 'procedure');
+    checkArgs(undefined, undefined, options, 'call_progressive()');
+    if (!(this._features && this._features.caller.progressive_call_invocations)) {
+      throw new AutobahnError('wamp.error.feature_not_supported', [
+        "the router does not announce the dealer feature 'progressive_call_invocations'",
+      ]);
+    }
+    const session = this;
+    const first = Object.assign({}, options);
+    let started = null;
+    let ended = false;
+    const push = (args, kwargs, more) => {
+      if (ended) throw new Error('call_progressive(): the input has already ended');
+      if (!started) {
+        started = session._call(procedure, args, kwargs, first, more);
+        return;
+      }
+      if (!session.isOpen) throw 'session not open';
+      checkArgs(args, kwargs, undefined, 'call_progressive()');
+      const opts = more ? { progress: true } : {};
+      session._send(encode(pushPayload([MSG.CALL, started.handle, opts, procedure], args, kwargs), 'call_progressive()'));
+    };
+    return {
+      send(args, kwargs) {
+        push(args, kwargs, true);
+      },
+      end(args, kwargs) {
+        push(args, kwargs, false);
+        ended = true;
+        return started.promise;
+      },
+      get result() {
+        return started ? started.promise : null;
+      },
+    };
   }
 
   publish(topic, args, kwargs, options) {
@@ -605,21 +828,22 @@ class Session {
       if (!req || !req.receiveProgress) return;
       const value = callResultValue(ev[3], ev[4]);
       if (req.progress) invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
+      if (req.stream) req.stream.push(value);
       if (typeof req.d.notify === 'function') req.d.notify(value);
       return;
     }
     const req = this._takePending(handle);
-    if (req) req.d.resolve(callResultValue(ev[3], ev[4]));
+    if (req) settle(req, true, callResultValue(ev[3], ev[4]));
   }
 
   _onError(ev) {
     const req = this._takePending(ev[1]);
-    if (req) req.d.reject(new AutobahnError(ev[2], ev[4], ev[5]));
+    if (req) settle(req, false, new AutobahnError(ev[2], ev[4], ev[5]));
   }
 
   _onPublished(ev) {
     const req = this._takePending(ev[1]);
-    if (req) req.d.resolve(new Publication(ev[2]));
+    if (req) settle(req, true, new Publication(ev[2]));
   }
 
   _onSubscribed(ev) {
@@ -720,8 +944,18 @@ class Session {
 
   _onInvocation(ev) {
     const invocationId = ev[1];
-    const reg = this._registrations.get(ev[2]);
     const d = ev[3];
+    if (this._inputs.size > 0 && this._inputs.has(invocationId)) {
+      // A further input of a progressive call invocation: it goes to the running endpoint.
+      const input = this._inputs.get(invocationId);
+      input.push({ args: ev[4] || [], kwargs: ev[5] || {}, progress: !!d.progress });
+      if (!d.progress) {
+        input.end(null);
+        this._inputs.delete(invocationId);
+      }
+      return;
+    }
+    const reg = this._registrations.get(ev[2]);
     if (!reg) {
       // Unregistered locally while the invocation was on its way.
       this._send(encode([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation'));
@@ -753,6 +987,13 @@ class Session {
       d.caller_authrole,
       d.forward_for
     );
+    details._watch((inv) => this._interruptible.set(invocationId, inv));
+    if (d.progress) {
+      // The first input of a progressive call invocation; the rest arrive on details.input.
+      const input = new ProgressStream();
+      this._inputs.set(invocationId, input);
+      details.input = { [Symbol.asyncIterator]: () => input.iterator() };
+    }
     let res;
     try {
       res = reg.endpoint(ev[4] || [], ev[5] || {}, details);
@@ -770,7 +1011,27 @@ class Session {
     }
   }
 
+  // The endpoint is done with this invocation.
+  _release(invocationId) {
+    if (this._interruptible.size > 0) this._interruptible.delete(invocationId);
+    if (this._inputs.size > 0) this._inputs.delete(invocationId);
+  }
+
+  _onInterrupt(ev) {
+    const invocationId = ev[1];
+    const mode = ev[2].mode;
+    const reason = new AutobahnError('wamp.error.canceled', [
+      `the caller canceled the call${mode ? ` (mode '${mode}')` : ''}`,
+    ]);
+    const inv = this._interruptible.get(invocationId);
+    if (inv) inv._abort(reason);
+    const input = this._inputs.get(invocationId);
+    if (input) input.end(reason);
+    this._release(invocationId);
+  }
+
   _yieldResult(invocationId, reg, value) {
+    this._release(invocationId);
     if (!this.isOpen) return;
     let text;
     try {
@@ -787,6 +1048,7 @@ class Session {
   }
 
   _yieldError(invocationId, reg, err) {
+    this._release(invocationId);
     if (!this.isOpen) return;
     if (!(err instanceof AutobahnError)) {
       this._userError(err, `endpoint for '${reg.procedure}' failed`);
@@ -894,13 +1156,22 @@ class Session {
     const pending = this._pending;
     this._pending = new Map();
     for (const req of pending.values()) {
-      req.d.reject(
+      settle(
+        req,
+        false,
         new AutobahnError(uri, [`${why} before the router answered; the request may or may not have been carried out`], {
           reason,
           message: details.message,
         })
       );
     }
+    // Endpoints still running cannot answer any more.
+    if (this._interruptible.size > 0) {
+      const abort = new AutobahnError(uri, [`${why}; the caller cannot receive a result`]);
+      for (const inv of this._interruptible.values()) inv._abort(abort);
+      this._interruptible.clear();
+    }
+    this._inputs.clear();
     for (const subs of this._subscriptions.values()) {
       for (const sub of subs) {
         sub.active = false;
@@ -1088,7 +1359,8 @@ class Connection {
     if (o.authrole !== undefined) hello.authrole = o.authrole;
     if (o.authextra !== undefined) hello.authextra = o.authextra;
     const config = Object.assign(
-      { realm: o.realm, hello_details: hello, transports: usable.slice(0, 1) },
+      // AUTOBAHN_DEBUG (a global, as in Autobahn|JS) logs every WAMP message, secrets redacted.
+      { realm: o.realm, hello_details: hello, transports: usable.slice(0, 1), debug: !!globalThis.AUTOBAHN_DEBUG },
       this._retry
     );
     this._native.open(encode(config, 'Connection options'));
@@ -1175,7 +1447,11 @@ class Connection {
           if (s) s._onUnregistered(ev);
           break;
         case MSG.INTERRUPT:
-          // Not announced (callee call_canceling); nothing to do.
+          if (s) s._onInterrupt(ev);
+          break;
+        case EV.DEBUG:
+          // eslint-disable-next-line no-console
+          console.log(`AUTOBAHN_DEBUG: WAMP ${ev[1] === 'tx' ? 'sent' : 'received'} ${ev[2]}`);
           break;
         case MSG.CHALLENGE:
           if (s) s._onChallenge(ev);

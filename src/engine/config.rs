@@ -11,6 +11,9 @@ pub struct ConnectionConfig {
     /// HELLO.Details (roles, authmethods, authid, authextra), built by index.js.
     pub hello_details: Box<RawValue>,
     pub transports: Vec<TransportConfig>,
+    /// `AUTOBAHN_DEBUG`: report every WAMP message sent and received (secrets redacted).
+    #[serde(default)]
+    pub debug: bool,
     #[serde(flatten)]
     pub retry: RetryConfig,
 }

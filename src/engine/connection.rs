@@ -225,6 +225,9 @@ impl Actor {
             if !out.to_router.is_empty() {
                 let mut failed = false;
                 for msg in out.to_router.drain(..) {
+                    if self.config.debug {
+                        self.sink.emit(events::debug("tx", &msg));
+                    }
                     if tx.feed(Message::text(msg)).await.is_err() {
                         failed = true;
                         break;
@@ -260,7 +263,12 @@ impl Actor {
             }
             tokio::select! {
                 frame = rx.next() => match frame {
-                    Some(Ok(Message::Text(text))) => session.on_message(text.as_str(), &mut out),
+                    Some(Ok(Message::Text(text))) => {
+                        if self.config.debug {
+                            self.sink.emit(events::debug("rx", text.as_str()));
+                        }
+                        session.on_message(text.as_str(), &mut out);
+                    }
                     Some(Ok(Message::Binary(_))) => session.violate(
                         "binary WebSocket frame on a wamp.2.json session", &mut out),
                     Some(Ok(Message::Close(frame))) => {

@@ -8,6 +8,7 @@
 //! [1002, message]                                    internal error (protocol violation, ...)
 //! [1003]                                             a connection attempt starts
 //! [1004, serial, {type, url, protocol}]              transport connected; HELLO sent for session `serial`
+//! [1005, "tx" | "rx", message]                       AUTOBAHN_DEBUG: a WAMP message (secrets redacted)
 //! [4, method, extra]                                 CHALLENGE
 //! [8, handle, error, details (, args (, kwargs))]    ERROR reply to a request
 //! [17, handle, publicationId]                        PUBLISHED
@@ -24,13 +25,14 @@
 
 use serde::Serialize;
 
-use super::message::quote;
+use super::message::{self as m, quote, Parts};
 
 pub const OPEN: u32 = 1000;
 pub const CLOSE: u32 = 1001;
 pub const INTERNAL_ERROR: u32 = 1002;
 pub const CONNECTING: u32 = 1003;
 pub const CONNECTED: u32 = 1004;
+pub const DEBUG: u32 = 1005;
 
 /// The `details` argument of Autobahn's `onclose(reason, details)`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -51,8 +53,36 @@ pub fn internal_error(message: &str) -> String {
     format!("[{INTERNAL_ERROR},{}]", quote(message))
 }
 
+/// A WAMP message for the debug log. The AUTHENTICATE signature (a ticket, a password proof)
+/// is replaced, so the log never shows a secret.
+pub fn debug(direction: &str, message: &str) -> String {
+    let shown = match Parts::parse(message) {
+        Ok(p) if p.kind == m::AUTHENTICATE => {
+            format!(
+                "[{},\"<redacted>\",{}]",
+                m::AUTHENTICATE,
+                p.raw(2).unwrap_or("{}")
+            )
+        }
+        _ => message.to_string(),
+    };
+    format!("[{DEBUG},{},{}]", quote(direction), quote(&shown))
+}
+
 pub fn connecting() -> String {
     format!("[{CONNECTING}]")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_log_redacts_the_authenticate_signature() {
+        let ev = super::debug("tx", r#"[5, "my-secret-ticket", {}]"#);
+        assert!(!ev.contains("my-secret-ticket"), "{ev}");
+        assert!(ev.contains("<redacted>"));
+        let ev = super::debug("rx", r#"[4,"ticket",{}]"#);
+        assert_eq!(ev, r#"[1005,"rx","[4,\"ticket\",{}]"]"#);
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

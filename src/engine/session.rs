@@ -64,11 +64,17 @@ pub struct Session {
     serial: u32,
     next_request: u64,
     pending: HashMap<u64, Pending>,
-    /// Calls cancelled locally: their late RESULT/ERROR is dropped quietly.
-    cancelled: HashSet<u64>,
+    /// Calls we cancelled: late or repeated RESULT/ERROR for them are dropped quietly (a router
+    /// may answer a cancel and then forward the callee's answer too).
+    cancelled: Tombstones,
     subscriptions: HashSet<u64>,
     registrations: HashSet<u64>,
     invocations: HashSet<u64>,
+    /// Progressive call invocations we receive whose input is still streaming in.
+    streaming_invocations: HashSet<u64>,
+    /// Progressive call invocations we send: JavaScript handle -> the request id all CALLs of
+    /// the stream share.
+    streaming_calls: HashMap<u64, u64>,
     leave: Option<Leave>,
 }
 
@@ -82,10 +88,12 @@ impl Session {
             serial,
             next_request: 1,
             pending: HashMap::new(),
-            cancelled: HashSet::new(),
+            cancelled: Tombstones::default(),
             subscriptions: HashSet::new(),
             registrations: HashSet::new(),
             invocations: HashSet::new(),
+            streaming_invocations: HashSet::new(),
+            streaming_calls: HashMap::new(),
             leave: None,
         }
     }
@@ -165,6 +173,8 @@ impl Session {
         });
         self.pending.clear();
         self.invocations.clear();
+        self.streaming_invocations.clear();
+        self.streaming_calls.clear();
         out.close_transport = true;
     }
 
@@ -339,10 +349,17 @@ impl Session {
                     ));
                     return Ok(());
                 }
-                if !self.invocations.insert(request) {
+                let input_continues = details.contains("progress") && Flags::read(details).progress;
+                if self.invocations.insert(request) {
+                    if input_continues {
+                        self.streaming_invocations.insert(request);
+                    }
+                } else if !self.streaming_invocations.contains(&request) {
                     return Err(ProtocolViolation::new(format!(
                         "INVOCATION reuses the id {request} of a running invocation"
                     )));
+                } else if !input_continues {
+                    self.streaming_invocations.remove(&request);
                 }
                 let mut ev = format!("[{},{request},{registration},{details}", m::INVOCATION);
                 payload.append_to(&mut ev);
@@ -353,7 +370,17 @@ impl Session {
                 p.expect_len(3, 3)?;
                 let request = p.id(1, "request id")?;
                 let options = p.dict(2, "Options")?;
-                if self.invocations.contains(&request) {
+                if self.invocations.remove(&request) {
+                    self.streaming_invocations.remove(&request);
+                    // `kill` wants an answer, `killnowait` (or no mode) none; either way the
+                    // endpoint's own late answer is dropped from here on.
+                    if Flags::read(options).mode.as_deref() == Some("kill") {
+                        out.to_router.push(format!(
+                            "[{},{},{request},{{}},\"wamp.error.canceled\"]",
+                            m::ERROR,
+                            m::INVOCATION
+                        ));
+                    }
                     out.to_js
                         .push(format!("[{},{request},{options}]", m::INTERRUPT));
                 }
@@ -381,6 +408,9 @@ impl Session {
                 let handle = r.handle;
                 if is_final {
                     self.pending.remove(&request);
+                    if expected_kind == m::CALL && !self.streaming_calls.is_empty() {
+                        self.streaming_calls.remove(&handle);
+                    }
                 }
                 Ok(Some(handle))
             }
@@ -389,12 +419,7 @@ impl Session {
                 p.name(),
                 m::type_name(r.kind)
             ))),
-            None if expected_kind == m::CALL && self.cancelled.contains(&request) => {
-                if is_final {
-                    self.cancelled.remove(&request);
-                }
-                Ok(None)
-            }
+            None if expected_kind == m::CALL && self.cancelled.contains(request) => Ok(None),
             None => Err(ProtocolViolation::new(format!(
                 "{} for unknown request {request}",
                 p.name()
@@ -444,6 +469,24 @@ impl Session {
                     m::UNSUBSCRIBE | m::UNREGISTER => p.id(2, "id").map_err(bad)?,
                     _ => 0,
                 };
+                if p.kind == m::CALL {
+                    let options = p.dict(2, "options").map_err(bad)?;
+                    let more = options.contains("progress") && Flags::read(options).progress;
+                    if let Some(&request) = self.streaming_calls.get(&handle) {
+                        // A further input of a progressive call invocation reuses its request id.
+                        if !more {
+                            self.streaming_calls.remove(&handle);
+                        }
+                        if self.pending.contains_key(&request) {
+                            out.to_router.push(rewrite_request(&p, request, text.len()));
+                        }
+                        return Ok(());
+                    }
+                    if more {
+                        let request = self.next_request;
+                        self.streaming_calls.insert(handle, request);
+                    }
+                }
                 let request = self.new_request_id();
                 if handle != 0 || p.kind != m::PUBLISH {
                     self.pending.insert(
@@ -455,17 +498,7 @@ impl Session {
                         },
                     );
                 }
-                let mut msg = String::with_capacity(text.len() + 8);
-                msg.push('[');
-                msg.push_str(&p.kind.to_string());
-                msg.push(',');
-                msg.push_str(&request.to_string());
-                for item in &p.items[2..] {
-                    msg.push(',');
-                    msg.push_str(item.get());
-                }
-                msg.push(']');
-                out.to_router.push(msg);
+                out.to_router.push(rewrite_request(&p, request, text.len()));
             }
             m::CANCEL => {
                 if self.state != State::Established {
@@ -482,10 +515,10 @@ impl Session {
                     out.to_router
                         .push(format!("[{},{request},{options}]", m::CANCEL));
                     // Only `kill` waits for the router's answer; other modes are settled by
-                    // JavaScript at once, and whatever the router sends later is dropped.
+                    // JavaScript at once. Whatever comes after the answer is dropped.
+                    self.cancelled.insert(request);
                     if Flags::read(options).mode.as_deref() != Some("kill") {
                         self.pending.remove(&request);
-                        self.cancelled.insert(request);
                     }
                 }
             }
@@ -529,6 +562,48 @@ impl Session {
     fn can_send(&self) -> bool {
         self.state == State::Established
     }
+}
+
+/// The most recent cancelled request ids, bounded so that a long session does not accumulate
+/// them: a late reply comes soon after the cancel or not at all.
+#[derive(Default)]
+struct Tombstones {
+    ids: HashSet<u64>,
+    order: std::collections::VecDeque<u64>,
+}
+
+impl Tombstones {
+    const CAPACITY: usize = 1024;
+
+    fn insert(&mut self, id: u64) {
+        if self.ids.insert(id) {
+            self.order.push_back(id);
+            if self.order.len() > Self::CAPACITY {
+                if let Some(old) = self.order.pop_front() {
+                    self.ids.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        self.ids.contains(&id)
+    }
+}
+
+/// The command with the JavaScript handle in slot 1 replaced by the WAMP request id.
+fn rewrite_request(p: &Parts, request: u64, len_hint: usize) -> String {
+    let mut msg = String::with_capacity(len_hint + 8);
+    msg.push('[');
+    msg.push_str(&p.kind.to_string());
+    msg.push(',');
+    msg.push_str(&request.to_string());
+    for item in &p.items[2..] {
+        msg.push(',');
+        msg.push_str(item.get());
+    }
+    msg.push(']');
+    msg
 }
 
 #[cfg(test)]
@@ -752,8 +827,101 @@ mod tests {
         assert_eq!(out.to_router[1], r#"[49,1,{"mode":"killnowait"}]"#);
         out.clear();
         s.on_message(r#"[8,48,1,{},"wamp.error.canceled"]"#, &mut out);
+        s.on_message(r#"[50,1,{},["late"]]"#, &mut out);
         assert!(out.to_js.is_empty());
         assert!(!out.close_transport);
+    }
+
+    #[test]
+    fn a_kill_cancel_waits_for_the_answer_and_drops_repeats() {
+        let (mut s, mut out) = established();
+        s.on_command(r#"[48,5,{},"com.slow"]"#, &mut out).unwrap();
+        s.on_command(r#"[49,5,{"mode":"kill"}]"#, &mut out).unwrap();
+        out.clear();
+        s.on_message(r#"[8,48,1,{},"wamp.error.canceled"]"#, &mut out);
+        s.on_message(r#"[8,48,1,{},"wamp.error.canceled"]"#, &mut out);
+        assert_eq!(out.to_js, vec![r#"[8,5,"wamp.error.canceled",{}]"#]);
+        assert!(!out.close_transport);
+    }
+
+    #[test]
+    fn tombstones_are_bounded() {
+        let mut t = Tombstones::default();
+        for id in 1..=2000 {
+            t.insert(id);
+        }
+        assert!(!t.contains(1));
+        assert!(t.contains(2000));
+        assert_eq!(t.ids.len(), Tombstones::CAPACITY);
+    }
+
+    #[test]
+    fn interrupt_kill_answers_and_drops_the_late_result() {
+        let (mut s, mut out) = established();
+        s.on_command(r#"[64,3,{},"com.proc"]"#, &mut out).unwrap();
+        s.on_message("[65,1,99]", &mut out);
+        s.on_message(r#"[68,11,99,{}]"#, &mut out);
+        s.on_message(r#"[68,12,99,{}]"#, &mut out);
+        out.clear();
+        s.on_message(r#"[69,11,{"mode":"kill"}]"#, &mut out);
+        s.on_message(r#"[69,12,{"mode":"killnowait"}]"#, &mut out);
+        assert_eq!(out.to_router, vec![r#"[8,68,11,{},"wamp.error.canceled"]"#]);
+        assert_eq!(
+            out.to_js,
+            vec![
+                r#"[69,11,{"mode":"kill"}]"#,
+                r#"[69,12,{"mode":"killnowait"}]"#
+            ]
+        );
+        out.clear();
+        s.on_command(r#"[70,11,{},["late"]]"#, &mut out).unwrap();
+        s.on_command(r#"[70,12,{},["late"]]"#, &mut out).unwrap();
+        s.on_message(r#"[69,13,{"mode":"kill"}]"#, &mut out);
+        assert!(
+            out.to_router.is_empty(),
+            "late answers and unknown interrupts send nothing"
+        );
+        assert!(out.to_js.is_empty());
+    }
+
+    #[test]
+    fn progressive_call_invocations_share_one_request_id() {
+        let (mut s, mut out) = established();
+        s.on_command(r#"[48,7,{"progress":true},"com.up",[1]]"#, &mut out)
+            .unwrap();
+        s.on_command(r#"[16,0,{},"t"]"#, &mut out).unwrap();
+        s.on_command(r#"[48,7,{"progress":true},"com.up",[2]]"#, &mut out)
+            .unwrap();
+        s.on_command(r#"[48,7,{},"com.up",[3]]"#, &mut out).unwrap();
+        s.on_command(r#"[48,8,{},"com.other"]"#, &mut out).unwrap();
+        assert_eq!(
+            out.to_router,
+            vec![
+                r#"[48,1,{"progress":true},"com.up",[1]]"#,
+                r#"[16,2,{},"t"]"#,
+                r#"[48,1,{"progress":true},"com.up",[2]]"#,
+                r#"[48,1,{},"com.up",[3]]"#,
+                r#"[48,3,{},"com.other"]"#,
+            ]
+        );
+        out.clear();
+        s.on_message(r#"[50,1,{},["sum",6]]"#, &mut out);
+        assert_eq!(out.to_js, vec![r#"[50,7,{},["sum",6]]"#]);
+    }
+
+    #[test]
+    fn progressive_invocations_continue_until_the_last_input() {
+        let (mut s, mut out) = established();
+        s.on_command(r#"[64,3,{},"com.proc"]"#, &mut out).unwrap();
+        s.on_message("[65,1,99]", &mut out);
+        s.on_message(r#"[68,11,99,{"progress":true},[1]]"#, &mut out);
+        s.on_message(r#"[68,11,99,{"progress":true},[2]]"#, &mut out);
+        s.on_message(r#"[68,11,99,{},[3]]"#, &mut out);
+        assert!(!out.close_transport);
+        assert_eq!(out.to_js.len(), 4);
+        // After the last input, the id may not be reused.
+        s.on_message(r#"[68,11,99,{},[4]]"#, &mut out);
+        assert!(out.close_transport);
     }
 
     #[test]
