@@ -40,6 +40,22 @@ declare namespace autobahn {
      * session is closed. Only the promise returned by `call()` has this method.
      */
     cancel(options?: CancelOptions): boolean;
+    /**
+     * With `receive_progress`, `for await (const update of session.call(...))` yields each
+     * progressive result and ends when the final one arrives (which the promise resolves to);
+     * it throws the call's error. Updates are buffered from the moment of the call.
+     */
+    [Symbol.asyncIterator](): AsyncIterator<any>;
+  }
+
+  /** Returned by `Session.call_progressive()`: streams the inputs of one call. */
+  interface ProgressiveCall<T = any> {
+    /** Sends one more input (a CALL with `progress: true`). Throws once `end()` was called. */
+    send(args?: any[] | null, kwargs?: Record<string, any> | null): void;
+    /** Sends the last input and returns the call's promise. */
+    end(args?: any[] | null, kwargs?: Record<string, any> | null): CallPromise<T>;
+    /** The call's promise, once the first input was sent; null before. */
+    readonly result: CallPromise<T> | null;
   }
 
   /** Options of `CallPromise.cancel()`, sent in the CANCEL message. */
@@ -277,13 +293,18 @@ declare namespace autobahn {
 
   /** Options of `Session.call()`. Other keys are sent to the router as CALL options. */
   interface CallOptions {
-    /** Ask for progressive results (`progress` callback, when.js progress); default false. */
+    /** Ask for progressive results (`progress` callback, when.js progress, async iteration); default false. */
     receive_progress?: boolean;
-    /** Called with each progressive result (a value, a `Result` or null); needs `receive_progress: true`. Local only. */
+    /** Called with each progressive result (a value, a `Result` or null); implies `receive_progress: true`. Local only. */
     progress?: (value: any) => void;
+    /** Cancels the call (mode 'killnowait') when aborted; rejects with 'wamp.error.canceled'. Local only. */
+    signal?: AbortSignal;
     /** Ask the router to disclose this caller to the callee; default `session.caller_disclose_me`. */
     disclose_me?: boolean;
-    /** Router-side call timeout in milliseconds; 0 or absent = none. */
+    /**
+     * Call timeout in milliseconds; 0 or absent = none. Sent to the router and also enforced
+     * locally: the call rejects with 'wamp.error.timeout' and is cancelled.
+     */
     timeout?: number;
     /** Other CALL options (e.g. `runmode`, `rkey`), sent as-is. */
     [key: string]: any;
@@ -409,6 +430,13 @@ declare namespace autobahn {
       kwargs?: Record<string, any> | null,
       options?: CallOptions | null
     ): CallPromise<T>;
+
+    /**
+     * Progressive call invocations: stream a call's input with `send()`, finish with `end()`.
+     * Throws `autobahn.Error` 'wamp.error.feature_not_supported' when the router's dealer does not
+     * announce `progressive_call_invocations` (Crossbar.io 26.10.1 does not).
+     */
+    call_progressive<T = any>(procedure: string, options?: CallOptions | null): ProgressiveCall<T>;
 
     /**
      * Publishes an event with `acknowledge: true`: resolves to the `Publication` once the broker
@@ -556,6 +584,17 @@ declare namespace autobahn {
     caller_authrole: string | undefined;
     /** Router-to-router forwarding chain, if any. */
     forward_for: any[] | undefined;
+    /**
+     * Aborted when the caller cancels the call (the router's INTERRUPT; `reason` is an
+     * `autobahn.Error` 'wamp.error.canceled') or the session ends. Created on first access.
+     * After a cancel, whatever the endpoint still returns is dropped.
+     */
+    readonly signal: AbortSignal;
+    /**
+     * For a progressive call invocation (the caller streams its input): the inputs after the
+     * first, each `{args, kwargs, progress}`; the last has `progress: false`. Absent otherwise.
+     */
+    input?: AsyncIterable<{ args: any[]; kwargs: Record<string, any>; progress: boolean }>;
   }
 
   /** A subscription of one handler, resolved by `Session.subscribe()`. */
@@ -648,4 +687,10 @@ declare namespace autobahn {
   type IRegisterOptions = RegisterOptions;
   /** Alias of `Endpoint` (@types/autobahn name). */
   type RegisterEndpoint = Endpoint;
+}
+
+declare global {
+  /** Set to true before `require('autobahn')` (or before `open()`) to log every WAMP message; secrets are redacted. */
+  // eslint-disable-next-line no-var
+  var AUTOBAHN_DEBUG: boolean | undefined;
 }
