@@ -249,8 +249,18 @@ function checkArgs(args, kwargs, options, what) {
 }
 
 // JSON with the WAMP binary convention (a string of U+0000 + Base64) and a clear error for
-// values JSON cannot carry, instead of JSON.stringify's silent `null` or omission.
+// values JSON cannot carry, instead of JSON.stringify's silent `null` or omission. Under a binary
+// serializer (MessagePack, CBOR) a BigInt becomes a string of U+0001 + its digits, which the
+// engine writes as a 64-bit integer; JSON has no such integers, so there a BigInt is an error.
 function jsonReplacer(key, value) {
+  return replaceValue.call(this, key, value, false);
+}
+
+function binaryReplacer(key, value) {
+  return replaceValue.call(this, key, value, true);
+}
+
+function replaceValue(key, value, bigIntAllowed) {
   switch (typeof value) {
     case 'string':
       if (!value.isWellFormed()) {
@@ -262,8 +272,10 @@ function jsonReplacer(key, value) {
     case 'symbol':
       throw new TypeError(`cannot serialize a symbol${where(key)}`);
     case 'bigint':
+      if (bigIntAllowed) return `\u0001${value}`;
       throw new TypeError(
-        `cannot serialize the BigInt ${value}${where(key)}: the JSON serializer carries only numbers`
+        `cannot serialize the BigInt ${value}${where(key)}: the JSON serializer carries only numbers ` +
+          '(use the msgpack or cbor serializer for 64-bit integers)'
       );
     case 'object': {
       if (value === null) return value;
@@ -282,9 +294,9 @@ function where(key) {
   return key === '' ? '' : ` (at key '${key}')`;
 }
 
-function encode(msg, what) {
+function encode(msg, what, binary) {
   try {
-    return JSON.stringify(msg, jsonReplacer);
+    return JSON.stringify(msg, binary ? binaryReplacer : jsonReplacer);
   } catch (e) {
     const err = new TypeError(`${what}: payload cannot be serialized: ${e.message}`);
     err.cause = e;
@@ -295,6 +307,18 @@ function encode(msg, what) {
 function jsonReviver(_key, value) {
   if (typeof value === 'string' && value.charCodeAt(0) === 0) {
     return Buffer.from(value.slice(1), 'base64');
+  }
+  return value;
+}
+
+const BIGINT_MARKED = /^\u0001-?\d+$/;
+
+// Under a binary serializer the engine marks integers beyond ±(2^53-1) (see src/engine/codec).
+function binaryReviver(_key, value) {
+  if (typeof value === 'string') {
+    const c = value.charCodeAt(0);
+    if (c === 0) return Buffer.from(value.slice(1), 'base64');
+    if (c === 1 && BIGINT_MARKED.test(value)) return BigInt(value.slice(1));
   }
   return value;
 }
@@ -437,6 +461,8 @@ class Session {
     this._defer = connection._defer;
     this._id = null;
     this._realm = connection._options.realm;
+    const info = connection._transportInfo;
+    this._binary = !!info && info.protocol !== 'wamp.2.json';
     this._features = null;
     this._details = null;
     this._created = null;
@@ -453,6 +479,10 @@ class Session {
     this.publisher_disclose_me = false;
     this.onjoin = null;
     this.onleave = null;
+  }
+
+  _enc(msg, what) {
+    return encode(msg, what, this._binary);
   }
 
   get id() {
@@ -549,7 +579,7 @@ class Session {
     if (opts.disclose_me === undefined && this.caller_disclose_me) opts.disclose_me = true;
     if (moreInput) opts.progress = true;
     const handle = this._connection._nextHandle();
-    const text = encode(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
+    const text = this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
     const d = this._defer();
     const p = promiseOf(d);
     const req = { kind: MSG.CALL, d, receiveProgress: !!opts.receive_progress, progress, cleanup: null, stream: null };
@@ -613,7 +643,7 @@ class Session {
     if (opts.mode !== undefined && !['skip', 'kill', 'killnowait'].includes(opts.mode)) {
       throw new TypeError(`cancel(): mode must be 'skip', 'kill' or 'killnowait', got ${describe(opts.mode)}`);
     }
-    this._send(encode([MSG.CANCEL, handle, opts], 'cancel()'));
+    this._send(this._enc([MSG.CANCEL, handle, opts], 'cancel()'));
     const error = reason || new AutobahnError('wamp.error.canceled', ['the call was canceled by the caller']);
     if (opts.mode !== 'kill') {
       this._pending.delete(handle);
@@ -622,7 +652,7 @@ class Session {
       // `kill` waits for the callee's answer, but a router may never send one.
       req.killGrace = setTimeout(() => {
         if (this._pending.get(handle) !== req) return;
-        this._send(encode([MSG.CANCEL, handle, { mode: 'killnowait' }], 'cancel()'));
+        this._send(this._enc([MSG.CANCEL, handle, { mode: 'killnowait' }], 'cancel()'));
         this._pending.delete(handle);
         settle(req, false, error);
       }, KILL_CANCEL_GRACE_MS);
@@ -663,7 +693,7 @@ class Session {
       if (!session.isOpen) throw 'session not open';
       checkArgs(args, kwargs, undefined, 'call_progressive()');
       const opts = more ? { progress: true } : {};
-      session._send(encode(pushPayload([MSG.CALL, started.handle, opts, procedure], args, kwargs), 'call_progressive()'));
+      session._send(this._enc(pushPayload([MSG.CALL, started.handle, opts, procedure], args, kwargs), 'call_progressive()'));
     };
     return {
       send(args, kwargs) {
@@ -689,7 +719,7 @@ class Session {
     if (opts.disclose_me === undefined && this.publisher_disclose_me) opts.disclose_me = true;
     const ack = !!opts.acknowledge;
     const handle = ack ? this._connection._nextHandle() : 0;
-    const text = encode(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
+    const text = this._enc(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
     let result;
     if (ack) {
       const d = this._defer();
@@ -710,7 +740,7 @@ class Session {
     const opts = Object.assign({}, options);
     checkUri(topic, 'topic', opts.match === 'wildcard' || opts.match === 'prefix');
     const handle = this._connection._nextHandle();
-    const text = encode([MSG.SUBSCRIBE, handle, opts, topic], 'subscribe()');
+    const text = this._enc([MSG.SUBSCRIBE, handle, opts, topic], 'subscribe()');
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.SUBSCRIBE, d, topic, handler, options: opts });
     this._send(text);
@@ -727,7 +757,7 @@ class Session {
     const opts = Object.assign({}, options);
     checkUri(procedure, 'procedure', opts.match === 'wildcard' || opts.match === 'prefix');
     const handle = this._connection._nextHandle();
-    const text = encode([MSG.REGISTER, handle, opts, procedure], 'register()');
+    const text = this._enc([MSG.REGISTER, handle, opts, procedure], 'register()');
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.REGISTER, d, procedure, endpoint, options: opts });
     this._send(text);
@@ -752,7 +782,7 @@ class Session {
     } else {
       const handle = this._connection._nextHandle();
       this._pending.set(handle, { kind: MSG.UNSUBSCRIBE, d, subscription });
-      this._send(encode([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'));
+      this._send(this._enc([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'));
     }
     return promiseOf(d);
   }
@@ -768,7 +798,7 @@ class Session {
     const handle = this._connection._nextHandle();
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.UNREGISTER, d, registration });
-    this._send(encode([MSG.UNREGISTER, handle, registration.id], 'unregister()'));
+    this._send(this._enc([MSG.UNREGISTER, handle, registration.id], 'unregister()'));
     return promiseOf(d);
   }
 
@@ -958,7 +988,7 @@ class Session {
     const reg = this._registrations.get(ev[2]);
     if (!reg) {
       // Unregistered locally while the invocation was on its way.
-      this._send(encode([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation'));
+      this._send(this._enc([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation'));
       return;
     }
     let progress = null;
@@ -976,7 +1006,7 @@ class Session {
           checkArgs(undefined, kwargs, undefined, 'details.progress()');
           pushPayload(msg, [args], kwargs);
         }
-        this._send(encode(msg, 'details.progress()'));
+        this._send(this._enc(msg, 'details.progress()'));
       };
     }
     const details = new Invocation(
@@ -1038,7 +1068,7 @@ class Session {
       const msg = [MSG.YIELD, invocationId, {}];
       if (value instanceof Result) pushResultPayload(msg, value.args, value.kwargs, 'the Result returned');
       else msg.push([value === undefined ? null : value]);
-      text = encode(msg, `result of '${reg.procedure}'`);
+      text = this._enc(msg, `result of '${reg.procedure}'`);
     } catch (e) {
       this._userError(e, `endpoint for '${reg.procedure}' returned a value that cannot be sent`);
       this._sendRuntimeError(invocationId, e);
@@ -1068,7 +1098,7 @@ class Session {
         err.kwargs,
         'the autobahn.Error thrown'
       );
-      text = encode(msg, `error of '${reg.procedure}'`);
+      text = this._enc(msg, `error of '${reg.procedure}'`);
     } catch (e) {
       this._userError(e, `endpoint for '${reg.procedure}' threw an autobahn.Error that cannot be sent`);
       this._sendRuntimeError(invocationId, e);
@@ -1082,9 +1112,9 @@ class Session {
     const msg = [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', args || [e.message]];
     let text;
     try {
-      text = encode(msg, 'invocation error');
+      text = this._enc(msg, 'invocation error');
     } catch (inner) {
-      text = encode(
+      text = this._enc(
         [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [`error value cannot be serialized: ${inner.message}`]],
         'invocation error'
       );
@@ -1099,7 +1129,7 @@ class Session {
     const abort = (message) => {
       this._connection._native.send(
         this._serial,
-        encode([MSG.ABORT, { message }, 'wamp.error.cannot_authenticate'], 'abort')
+        this._enc([MSG.ABORT, { message }, 'wamp.error.cannot_authenticate'], 'abort')
       );
     };
     const onchallenge = conn._options.onchallenge;
@@ -1125,7 +1155,7 @@ class Session {
       }
       this._connection._native.send(
         this._serial,
-        encode([MSG.AUTHENTICATE, signature, authExtra], 'authenticate')
+        this._enc([MSG.AUTHENTICATE, signature, authExtra], 'authenticate')
       );
     };
     const fail = (e) => {
@@ -1193,7 +1223,9 @@ class Session {
 // ---------------------------------------------------------------------------------------------
 // Connection
 
-const SUPPORTED_SERIALIZER_PROTOCOLS = ['wamp.2.json'];
+const SUPPORTED_SERIALIZER_PROTOCOLS = ['wamp.2.json', 'wamp.2.msgpack', 'wamp.2.cbor'];
+// What Autobahn|JS offers when no serializers are given.
+const DEFAULT_PROTOCOLS = ['wamp.2.json', 'wamp.2.msgpack'];
 
 function normalizeTransports(options) {
   const entries = Array.isArray(options.transports) ? options.transports : [{ type: 'websocket' }];
@@ -1238,11 +1270,11 @@ function normalizeTransports(options) {
         return String(id).startsWith('wamp.2.') ? String(id) : `wamp.2.${id}`;
       });
     } else {
-      protocols = SUPPORTED_SERIALIZER_PROTOCOLS;
+      protocols = DEFAULT_PROTOCOLS;
     }
     const offered = protocols.filter((p) => SUPPORTED_SERIALIZER_PROTOCOLS.includes(p));
     if (offered.length === 0) {
-      problems.push(`${url}: none of the requested serializers (${protocols.join(', ')}) is supported (only JSON)`);
+      problems.push(`${url}: none of the requested serializers (${protocols.join(', ')}) is supported (json, msgpack, cbor)`);
       continue;
     }
     usable.push({ type: 'websocket', url, protocols: offered });
@@ -1305,6 +1337,7 @@ class Connection {
     this._retrying = false;
     this._session = null;
     this._transportInfo = null;
+    this._binary = false;
     this._keepAlive = null;
     this.onopen = null;
     this.onclose = null;
@@ -1410,7 +1443,11 @@ class Connection {
   _onBatch(batch) {
     let events;
     try {
-      events = batch.includes('\\u0000') ? JSON.parse(batch, jsonReviver) : JSON.parse(batch);
+      if (this._binary) {
+        events = batch.includes('\\u000') ? JSON.parse(batch, binaryReviver) : JSON.parse(batch);
+      } else {
+        events = batch.includes('\\u0000') ? JSON.parse(batch, jsonReviver) : JSON.parse(batch);
+      }
     } catch (e) {
       this._onInternalError(e, 'could not decode events from the engine');
       return;
@@ -1460,6 +1497,7 @@ class Connection {
           this._connected = true;
           this._retrying = false;
           this._transportInfo = ev[2];
+          this._binary = ev[2].protocol !== 'wamp.2.json';
           this._session = new Session(this, ev[1]);
           break;
         case EV.OPEN:
@@ -1530,6 +1568,28 @@ class Connection {
   }
 }
 
+// Serializer choices, as in Autobahn|JS (`serializers: [new autobahn.serializer.MsgpackSerializer()]`).
+// The engine does the (de)serializing; these objects only name the format.
+class JSONSerializer {
+  constructor() {
+    this.SERIALIZER_ID = 'json';
+    this.BINARY = false;
+  }
+}
+class MsgpackSerializer {
+  constructor() {
+    this.SERIALIZER_ID = 'msgpack';
+    this.BINARY = true;
+  }
+}
+class CBORSerializer {
+  constructor() {
+    this.SERIALIZER_ID = 'cbor';
+    this.BINARY = true;
+  }
+}
+const serializer = { JSONSerializer, MsgpackSerializer, CBORSerializer };
+
 function version() {
   return pkg.version;
 }
@@ -1547,4 +1607,5 @@ module.exports = {
   Registration,
   when,
   version,
+  serializer,
 };

@@ -6,17 +6,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Instant};
-use tokio_tungstenite::tungstenite::Message;
 
+use super::codec::Codec;
 use super::config::ConnectionConfig;
 use super::error::TransportError;
 use super::events::{self, CloseDetails, TransportInfo};
 use super::retry::RetrySchedule;
 use super::session::{Leave, Output, Session};
-use super::transport::websocket::{self, WsStream};
+use super::transport::{Received, Transport};
 use super::EventSink;
 
 /// Commands from JavaScript.
@@ -36,9 +35,8 @@ pub enum Command {
     DropTransport,
 }
 
-/// How long we wait for the router's GOODBYE reply, and for the WebSocket closing handshake.
+/// How long we wait for the router's GOODBYE reply.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(5);
-const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 pub const DEFAULT_LEAVE_REASON: &str = "wamp.close.normal";
 
 enum Attempt {
@@ -175,9 +173,9 @@ impl Actor {
                 reason: "no transport configured".into(),
             });
         };
-        let connect = websocket::connect(&transport);
+        let connect = Transport::connect(&transport);
         tokio::pin!(connect);
-        let (ws, protocol) = loop {
+        let (link, protocol) = loop {
             tokio::select! {
                 res = &mut connect => match res {
                     Ok(ok) => break ok,
@@ -193,6 +191,12 @@ impl Actor {
                 },
             }
         };
+        let Some(codec) = Codec::from_name(&protocol) else {
+            return Attempt::ConnectFailed(TransportError::NoSubprotocol {
+                url: transport.url.clone(),
+                offered: protocol,
+            });
+        };
         *ever_connected = true;
         schedule.reset();
         let info = TransportInfo {
@@ -200,13 +204,17 @@ impl Actor {
             url: transport.url.clone(),
             protocol: Some(protocol),
         };
-        self.run_session(ws, &info).await
+        self.run_session(link, codec, &info).await
     }
 
-    async fn run_session(&mut self, ws: WsStream, info: &TransportInfo) -> Attempt {
+    async fn run_session(
+        &mut self,
+        mut link: Transport,
+        codec: Codec,
+        info: &TransportInfo,
+    ) -> Attempt {
         let serial = self.serial.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         self.sink.emit(events::connected(serial, info));
-        let (mut tx, mut rx) = ws.split();
         let mut out = Output::default();
         let mut session = Session::start(
             serial,
@@ -216,6 +224,11 @@ impl Actor {
         );
         let mut goodbye_deadline: Option<Instant> = None;
         let mut abandoned = false;
+        let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
+            was_clean,
+            leave: session.leave_info().cloned(),
+            note,
+        };
         loop {
             if !out.to_js.is_empty() {
                 for ev in out.to_js.drain(..) {
@@ -223,78 +236,56 @@ impl Actor {
                 }
             }
             if !out.to_router.is_empty() {
-                let mut failed = false;
+                let mut failure = None;
                 for msg in out.to_router.drain(..) {
                     if self.config.debug {
                         self.sink.emit(events::debug("tx", &msg));
                     }
-                    if tx.feed(Message::text(msg)).await.is_err() {
-                        failed = true;
+                    let frame = match codec.encode(msg) {
+                        Ok(frame) => frame,
+                        Err(e) => {
+                            // Our own message did not encode: a bug, not the router's fault.
+                            self.sink.emit(events::internal_error(&e.to_string()));
+                            continue;
+                        }
+                    };
+                    if let Err(e) = link.feed(frame).await {
+                        failure = Some(e.to_string());
                         break;
                     }
                 }
-                if failed || tx.flush().await.is_err() {
-                    return Attempt::Ended {
-                        was_clean: false,
-                        leave: session.leave_info().cloned(),
-                        note: None,
-                    };
+                if failure.is_none() {
+                    if let Err(e) = link.flush().await {
+                        failure = Some(e.to_string());
+                    }
+                }
+                if failure.is_some() {
+                    return ended(&session, false, failure);
                 }
             }
             if out.close_transport {
-                // Close handshake: send our close frame, wait (bounded) for the router's.
-                let _ = tx.close().await;
-                let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
-                    while let Some(Ok(frame)) = rx.next().await {
-                        if frame.is_close() {
-                            break;
-                        }
-                    }
-                })
-                .await;
+                link.close().await;
                 if abandoned {
                     return Attempt::Abandoned;
                 }
-                return Attempt::Ended {
-                    was_clean: true,
-                    leave: session.leave_info().cloned(),
-                    note: None,
-                };
+                return ended(&session, true, None);
             }
             tokio::select! {
-                frame = rx.next() => match frame {
-                    Some(Ok(Message::Text(text))) => {
-                        if self.config.debug {
-                            self.sink.emit(events::debug("rx", text.as_str()));
+                received = link.recv() => match received {
+                    Received::Frame(frame) => match codec.decode(frame) {
+                        Ok(text) => {
+                            if self.config.debug {
+                                self.sink.emit(events::debug("rx", &text));
+                            }
+                            session.on_message(&text, &mut out);
                         }
-                        session.on_message(text.as_str(), &mut out);
-                    }
-                    Some(Ok(Message::Binary(_))) => session.violate(
-                        "binary WebSocket frame on a wamp.2.json session", &mut out),
-                    Some(Ok(Message::Close(frame))) => {
-                        // Let the library answer the close frame, then report a clean close.
-                        let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, tx.close()).await;
-                        let note = match &frame {
-                            Some(f) => format!(
-                                "the router closed the WebSocket (code {}{})",
-                                u16::from(f.code),
-                                if f.reason.is_empty() { String::new() } else { format!(": {}", f.reason) }
-                            ),
-                            None => "the router closed the WebSocket".to_string(),
-                        };
-                        return Attempt::Ended {
-                            was_clean: true,
-                            leave: session.leave_info().cloned(),
-                            note: Some(note),
-                        };
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(_)) | None => {
-                        return Attempt::Ended {
-                            was_clean: false,
-                            leave: session.leave_info().cloned(),
-                            note: None,
-                        };
+                        Err(e) => session.violate(&e.to_string(), &mut out),
+                    },
+                    Received::Closed { clean, note } => {
+                        if clean {
+                            link.finish_close().await;
+                        }
+                        return ended(&session, clean, note);
                     }
                 },
                 cmd = self.commands.recv() => match cmd {

@@ -2,6 +2,7 @@
 //! transport and the connection actor that ties them to tokio.
 
 pub mod auth;
+pub mod codec;
 pub mod config;
 pub mod connection;
 pub mod error;

@@ -1,3 +1,81 @@
-//! Transports. WebSocket (`ws://`) is implemented; RawSocket and TLS come later.
+//! Transports: each carries whole WAMP messages (frames) and reports how it ended. The
+//! connection actor drives them through `Transport`, so it does not care which one it has.
 
 pub mod websocket;
+
+use crate::engine::config::TransportConfig;
+use crate::engine::error::TransportError;
+
+/// One WAMP message on the wire: text for JSON over WebSocket, bytes otherwise.
+#[derive(Debug)]
+pub enum Frame {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+/// What `Transport::recv` produced.
+#[derive(Debug)]
+pub enum Received {
+    Frame(Frame),
+    /// The peer closed the transport. `clean` is false when it dropped without a closing
+    /// handshake; `note` says what the transport knows (close code, error).
+    Closed {
+        clean: bool,
+        note: Option<String>,
+    },
+}
+
+pub enum Transport {
+    WebSocket(websocket::WebSocket),
+}
+
+impl Transport {
+    /// Connects and negotiates a serializer; returns the transport and the serializer id
+    /// (`json`, `msgpack`, `cbor`) with the protocol name shown in `transport.info.protocol`.
+    pub async fn connect(cfg: &TransportConfig) -> Result<(Transport, String), TransportError> {
+        match cfg.kind.as_str() {
+            "websocket" => {
+                let (ws, protocol) = websocket::WebSocket::connect(cfg).await?;
+                Ok((Transport::WebSocket(ws), protocol))
+            }
+            other => Err(TransportError::InvalidUrl {
+                url: cfg.url.clone(),
+                reason: format!("transport type '{other}' is not supported"),
+            }),
+        }
+    }
+
+    /// The next frame or the end. Cancel-safe: it can be dropped in a `select!`.
+    pub async fn recv(&mut self) -> Received {
+        match self {
+            Transport::WebSocket(t) => t.recv().await,
+        }
+    }
+
+    /// Queues a frame; `flush` sends what is queued.
+    pub async fn feed(&mut self, frame: Frame) -> Result<(), TransportError> {
+        match self {
+            Transport::WebSocket(t) => t.feed(frame).await,
+        }
+    }
+
+    pub async fn flush(&mut self) -> Result<(), TransportError> {
+        match self {
+            Transport::WebSocket(t) => t.flush().await,
+        }
+    }
+
+    /// Closes our side and waits (bounded) for the peer's side.
+    pub async fn close(&mut self) {
+        match self {
+            Transport::WebSocket(t) => t.close().await,
+        }
+    }
+
+    /// Answers a close the peer started (the WebSocket closing handshake).
+    pub async fn finish_close(&mut self) {
+        match self {
+            Transport::WebSocket(t) => t.finish_close().await,
+        }
+    }
+}
