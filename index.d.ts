@@ -380,6 +380,16 @@ declare namespace autobahn {
     readonly realm: string;
     /** True while joined. */
     readonly isOpen: boolean;
+    /** Authentication id from WELCOME; null when not joined. */
+    readonly authid: string | null;
+    /** Authentication role from WELCOME; null when not joined. */
+    readonly authrole: string | null;
+    /** Authentication method the router used (e.g. 'anonymous', 'ticket', 'wampcra'); null when not joined. */
+    readonly authmethod: string | null;
+    /** Authentication provider (e.g. 'static', 'dynamic'); null when not joined. */
+    readonly authprovider: string | null;
+    /** WELCOME authextra; null when not joined. */
+    readonly authextra: Record<string, any> | null;
     /** Features both sides support, per role; null before the join. */
     readonly features: SessionFeatures | null;
     /** Active subscriptions, one array of handlers per WAMP subscription ID. */
@@ -671,6 +681,93 @@ declare namespace autobahn {
 
   /** Version of this package. */
   function version(): string;
+
+  // -------------------------------------------------------------------------------------------
+  // Authentication helpers (auth.js; the crypto runs in Rust). Errors never contain secrets.
+
+  /** WAMP-CRA, byte-identical to Autobahn|JS `auth_cra`. */
+  namespace auth_cra {
+    /** Base64 text of PBKDF2-HMAC-SHA256(secret, salt); falsy iterations/keylen mean 1000 / 32. */
+    function derive_key(secret: string, salt: string, iterations?: number, keylen?: number): string;
+    /** Base64 HMAC-SHA256 of `challenge` keyed with the UTF-8 of `key` (the secret, or `derive_key`'s text). */
+    function sign(key: string, challenge: string): string;
+  }
+
+  /** WAMP-Cryptosign (Ed25519), as Autobahn|JS `auth_cryptosign`. */
+  namespace auth_cryptosign {
+    /** tweetnacl's key pair shape; `secretKey` (seed ‖ publicKey) is not enumerable on ours. */
+    interface KeyPair {
+      publicKey: Uint8Array;
+      secretKey: Uint8Array;
+    }
+    /** A key pair, or its 32-byte seed (bytes or 64 hex characters). */
+    type KeyLike = KeyPair | Uint8Array | string;
+    /** The key pair of a 32-byte seed (Buffer/Uint8Array or 64 hex characters). */
+    function keypair_from_seed(seed: Uint8Array | string): KeyPair;
+    /** A new random key pair. */
+    function generate_keypair(): KeyPair;
+    /** The public key as 64 hex characters (HELLO `authextra.pubkey`). */
+    function public_key(keypair: KeyLike): string;
+    /**
+     * The AUTHENTICATE signature: 128 hex of the Ed25519 signature + 64 hex of the signed challenge.
+     * `extra` is the CHALLENGE extra (`{challenge}`), a `{extra: {challenge}}` object or the hex challenge;
+     * `channel_id` (32 bytes or 64 hex; not in Autobahn|JS) signs challenge XOR channel id.
+     */
+    function sign_challenge(
+      keypair: KeyLike,
+      extra: { challenge: string; channel_binding?: string | null } | { extra: { challenge: string } } | string,
+      channel_id?: Uint8Array | string | null
+    ): string;
+  }
+
+  /** WAMP-SCRAM as Crossbar.io speaks it (authmethod 'scram'); an addition to Autobahn|JS. */
+  namespace auth_scram {
+    /** CHALLENGE extra of a 'scram' challenge. */
+    interface ChallengeExtra {
+      nonce: string;
+      salt: string;
+      kdf: 'argon2id-13' | 'pbkdf2' | string;
+      iterations: number;
+      memory?: number;
+      [key: string]: unknown;
+    }
+    /** A Crossbar.io static `scram` principal (add `role`). */
+    interface Credential {
+      kdf: string;
+      iterations: number;
+      memory: number;
+      /** hex */
+      salt: string;
+      /** hex */
+      'stored-key': string;
+      /** hex */
+      'server-key': string;
+    }
+    interface CredentialOptions {
+      /** default 'argon2id-13' */
+      kdf?: 'argon2id-13' | 'pbkdf2';
+      /** default 4096 (argon2id-13) or 100000 (pbkdf2) */
+      iterations?: number;
+      /** Argon2 memory in KiB, default 512 */
+      memory?: number;
+      /** default: 16 random bytes */
+      salt?: Uint8Array | string;
+    }
+    /** Base64 of 16 random bytes, for HELLO `authextra: {nonce}`. */
+    function client_nonce(): string;
+    /** The AUTHENTICATE signature (Base64 ClientProof); rejects on a bad challenge or argument. */
+    function sign(password: string, authid: string, client_nonce: string, extra: ChallengeExtra): Promise<string>;
+    /**
+     * Whether WELCOME `authextra.scram_server_signature` (from onopen `details`, its `authextra`, or the
+     * Base64 text) matches what `sign` computed for `client_nonce`. Throws if `sign` did not answer for it.
+     */
+    function verify_server_signature(
+      client_nonce: string,
+      welcome: { authextra?: { scram_server_signature?: string } } | { scram_server_signature?: string } | string
+    ): boolean;
+    /** The router-side credential for a password (same result as Autobahn|Python's derive_scram_credential). */
+    function derive_credential(password: string, options?: CredentialOptions): Promise<Credential>;
+  }
 
   // -------------------------------------------------------------------------------------------
   // Names used by DefinitelyTyped's @types/autobahn, for code written against it.

@@ -491,6 +491,22 @@ class Session {
   get realm() {
     return this._realm;
   }
+  // Authentication results from WELCOME (null before the session is open).
+  get authid() {
+    return this._details ? this._details.authid : null;
+  }
+  get authrole() {
+    return this._details ? this._details.authrole : null;
+  }
+  get authmethod() {
+    return this._details ? this._details.authmethod : null;
+  }
+  get authprovider() {
+    return this._details ? this._details.authprovider : null;
+  }
+  get authextra() {
+    return this._details ? this._details.authextra : null;
+  }
   get isOpen() {
     return this._id !== null;
   }
