@@ -2,7 +2,8 @@
 
 Usage: python peer.py [URL [REALM]]   (defaults: $WAMP_URL, $WAMP_REALM or realm1)
 
-Joins the realm with the JSON serializer, registers the com.interop.py.* procedures,
+Joins the realm with the JSON serializer ($PEER_SERIALIZER: json, msgpack or cbor), registers
+the com.interop.py.* procedures ($PEER_PREFIX replaces com.interop.py),
 subscribes to com.interop.py.topic, then prints one JSON line {"type": "ready", "session": ID}.
 
 Then it reads commands as JSON lines on stdin, each with an "id", and answers with JSON lines
@@ -34,7 +35,7 @@ import sys
 import txaio
 from autobahn.asyncio.wamp import ApplicationRunner, ApplicationSession
 from autobahn.wamp.exception import ApplicationError
-from autobahn.wamp.serializer import JsonSerializer
+from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer
 from autobahn.wamp.types import (
     CallOptions,
     CallResult,
@@ -44,6 +45,10 @@ from autobahn.wamp.types import (
 )
 
 URL = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("WAMP_URL")
+# PEER_SERIALIZER (json | msgpack | cbor) and PEER_PREFIX (URI prefix of everything the peer
+# registers and subscribes) let several peers share one router.
+SERIALIZER = os.environ.get("PEER_SERIALIZER", "json")
+PREFIX = os.environ.get("PEER_PREFIX", "com.interop.py")
 REALM = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("WAMP_REALM", "realm1")
 if not URL:
     sys.exit("usage: peer.py URL [REALM] (or set WAMP_URL)")
@@ -79,14 +84,14 @@ def require_bytes(*values):
 class Peer(ApplicationSession):
     async def onJoin(self, details):
         # --- RPC: plain values
-        await self.register(lambda a, b: a + b, "com.interop.py.add2")
-        await self.register(lambda *a, **kw: CallResult(*a, **kw), "com.interop.py.echo")
-        await self.register(lambda x: type(x).__name__, "com.interop.py.typeof")
+        await self.register(lambda a, b: a + b, PREFIX + ".add2")
+        await self.register(lambda *a, **kw: CallResult(*a, **kw), PREFIX + ".echo")
+        await self.register(lambda x: type(x).__name__, PREFIX + ".typeof")
 
         def fail(*args, **kwargs):
             raise ApplicationError("com.interop.error", "x", code=3)
 
-        await self.register(fail, "com.interop.py.fail")
+        await self.register(fail, PREFIX + ".fail")
 
         # --- RPC: progressive results (details.progress is set when the caller asked for them)
         async def progressive(n=3, details=None):
@@ -97,7 +102,7 @@ class Peer(ApplicationSession):
             return n
 
         await self.register(
-            progressive, "com.interop.py.progress", RegisterOptions(details_arg="details")
+            progressive, PREFIX + ".progress", RegisterOptions(details_arg="details")
         )
 
         # --- RPC: binary
@@ -113,9 +118,9 @@ class Peer(ApplicationSession):
             require_bytes(a, b)
             return a + b
 
-        await self.register(reverse, "com.interop.py.bytes.reverse")
-        await self.register(sha256, "com.interop.py.bytes.sha256")
-        await self.register(concat, "com.interop.py.bytes.concat")
+        await self.register(reverse, PREFIX + ".bytes.reverse")
+        await self.register(sha256, PREFIX + ".bytes.sha256")
+        await self.register(concat, PREFIX + ".bytes.concat")
 
         # --- PubSub: Node publisher -> Python subscriber
         def on_event(*args, details=None, **kwargs):
@@ -130,7 +135,7 @@ class Peer(ApplicationSession):
             )
 
         await self.subscribe(
-            on_event, "com.interop.py.topic", SubscribeOptions(details_arg="details")
+            on_event, PREFIX + ".topic", SubscribeOptions(details_arg="details")
         )
 
         emit({"type": "ready", "session": details.session})
@@ -234,7 +239,8 @@ async def main():
         _shutdown.session = session
         return session
 
-    runner = ApplicationRunner(URL, REALM, serializers=[JsonSerializer()])
+    serializer = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}[SERIALIZER]
+    runner = ApplicationRunner(URL, REALM, serializers=[serializer()])
     transport, _protocol = await runner.run(make, start_loop=False)
     await _done.wait()
     transport.close()

@@ -1,0 +1,219 @@
+'use strict';
+// Serializers against Crossbar.io: negotiation, binary values and 64-bit integers under JSON,
+// MessagePack and CBOR, between Node sessions on different serializers and with an
+// Autobahn|Python peer on each serializer.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const autobahn = require('..');
+const { useRouter, uniqueUri, withTimeout, deferred } = require('./helpers/session');
+
+const T = { timeout: 20000 };
+const SERIALIZERS = {
+  json: () => new autobahn.serializer.JSONSerializer(),
+  msgpack: () => new autobahn.serializer.MsgpackSerializer(),
+  cbor: () => new autobahn.serializer.CBORSerializer(),
+};
+const PYTHON = path.join(__dirname, '..', '.venv', 'bin', 'python');
+const PEER = path.join(__dirname, 'python', 'peer.py');
+
+const ctx = useRouter();
+
+function open(serializer, extra) {
+  return ctx.open(Object.assign({ use_es6_promises: true, serializers: [SERIALIZERS[serializer]()] }, extra));
+}
+
+// A payload with every kind of value, binary ones in several places.
+function sample() {
+  return {
+    args: [1, -2.5, 'héllo ☃', true, null, [1, [2, [3]]], Buffer.from([0, 1, 2, 253, 254, 255]), new Uint8Array([9, 8, 7])],
+    kwargs: { nested: { bytes: Buffer.from('kw bytes'), list: [Buffer.alloc(0)] }, n: 2 ** 53 - 1 },
+  };
+}
+
+function assertSample(res) {
+  assert.ok(res instanceof autobahn.Result);
+  const { args, kwargs } = res;
+  assert.deepEqual(args.slice(0, 6), [1, -2.5, 'héllo ☃', true, null, [1, [2, [3]]]]);
+  assert.ok(Buffer.isBuffer(args[6]), 'a Buffer arrives as a Buffer');
+  assert.deepEqual([...args[6]], [0, 1, 2, 253, 254, 255]);
+  assert.ok(Buffer.isBuffer(args[7]), 'a Uint8Array arrives as a Buffer');
+  assert.deepEqual([...args[7]], [9, 8, 7]);
+  assert.ok(Buffer.isBuffer(kwargs.nested.bytes));
+  assert.equal(kwargs.nested.bytes.toString(), 'kw bytes');
+  assert.ok(Buffer.isBuffer(kwargs.nested.list[0]) && kwargs.nested.list[0].length === 0);
+  assert.equal(kwargs.n, 2 ** 53 - 1);
+}
+
+describe('negotiation', () => {
+  it('offers json and msgpack by default, as Autobahn|JS; Crossbar picks the first', T, async () => {
+    const { connection } = await ctx.open({ use_es6_promises: true });
+    assert.equal(connection.transport.info.protocol, 'wamp.2.json');
+  });
+
+  for (const name of Object.keys(SERIALIZERS)) {
+    it(`serializers: [${name}] and protocols: ['wamp.2.${name}'] select ${name}`, T, async () => {
+      const a = await open(name);
+      assert.equal(a.connection.transport.info.protocol, `wamp.2.${name}`);
+      const b = await ctx.open({ use_es6_promises: true, protocols: [`wamp.2.${name}`] });
+      assert.equal(b.connection.transport.info.protocol, `wamp.2.${name}`);
+    });
+  }
+
+  it('an unknown serializer alone is unsupported', () => {
+    const c = new autobahn.Connection({ url: ctx.router.url, realm: ctx.router.realm, serializers: ['ubjson'] });
+    let closed;
+    c.onclose = (reason, details) => {
+      closed = { reason, details };
+    };
+    c.open();
+    assert.equal(closed.reason, 'unsupported');
+    assert.match(closed.details.message, /ubjson/);
+  });
+});
+
+describe('payloads under each serializer', () => {
+  for (const name of Object.keys(SERIALIZERS)) {
+    it(`${name}: RPC and PubSub carry binary values and nesting intact`, T, async () => {
+      const { session } = await open(name);
+      const proc = uniqueUri(`echo.${name}`);
+      await session.register(proc, (args, kwargs) => new autobahn.Result(args, kwargs));
+      const { args, kwargs } = sample();
+      assertSample(await session.call(proc, args, kwargs));
+
+      const topic = uniqueUri(`topic.${name}`);
+      const got = deferred();
+      await session.subscribe(topic, (a, kw) => got.resolve(new autobahn.Result(a, kw)));
+      session.publish(topic, args, kwargs, { exclude_me: false });
+      assertSample(await withTimeout(got.promise, 5000, 'event'));
+    });
+  }
+
+  it('sessions on different serializers talk to each other (the router converts)', T, async () => {
+    const callees = {};
+    for (const name of Object.keys(SERIALIZERS)) {
+      const { session } = await open(name);
+      callees[name] = uniqueUri(`cross.${name}`);
+      await session.register(callees[name], (args, kwargs) => new autobahn.Result(args, kwargs));
+    }
+    for (const caller of Object.keys(SERIALIZERS)) {
+      const { session } = await open(caller);
+      for (const callee of Object.keys(SERIALIZERS)) {
+        const { args, kwargs } = sample();
+        assertSample(await session.call(callees[callee], args, kwargs));
+      }
+    }
+  });
+});
+
+describe('64-bit integers', () => {
+  const BIG = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n, -(2n ** 53n) - 1n];
+
+  for (const name of ['msgpack', 'cbor']) {
+    it(`${name}: BigInt values go out as 64-bit integers and come back as BigInt`, T, async () => {
+      const { session } = await open(name);
+      const proc = uniqueUri(`big.${name}`);
+      let received;
+      await session.register(proc, (args) => {
+        received = args;
+        return new autobahn.Result(args);
+      });
+      const res = await session.call(proc, [...BIG, 5n, 42]);
+      assert.deepEqual(received, [...BIG, 5, 42], 'integers within ±(2^53-1) arrive as numbers');
+      assert.deepEqual(res.args, [...BIG, 5, 42]);
+      assert.equal(typeof received[0], 'bigint');
+      // Beyond 64 bits: refused at once, nothing is sent, the session goes on.
+      assert.throws(() => session.call(proc, [2n ** 64n]), (e) => e instanceof TypeError && /64 bits/.test(e.message));
+      assert.throws(() => session.call(proc, [-(2n ** 63n) - 1n]), TypeError);
+      assert.equal(await session.call(proc, [1]), 1);
+    });
+  }
+
+  it('json: a BigInt is refused with a clear error; big integers from a binary peer are rounded', T, async () => {
+    const { session: json } = await open('json');
+    assert.throws(() => json.call('com.x', [1n]), (e) => e instanceof TypeError && /BigInt/.test(e.message) && /msgpack/.test(e.message));
+    const { session: mp } = await open('msgpack');
+    const proc = uniqueUri('big.to.json');
+    await mp.register(proc, () => 2n ** 63n - 1n);
+    const v = await json.call(proc);
+    assert.equal(typeof v, 'number');
+    assert.equal(v, 2 ** 63, 'JSON carries the integer, JavaScript rounds it');
+  });
+});
+
+describe('Autobahn|Python peer on each serializer', () => {
+  const peers = {};
+
+  before(async () => {
+    await Promise.all(
+      Object.keys(SERIALIZERS).map(async (name) => {
+        const prefix = `com.interop.ser.${name}`;
+        const proc = spawn(PYTHON, ['-u', PEER, ctx.router.url, ctx.router.realm], {
+          env: Object.assign({}, process.env, { PEER_SERIALIZER: name, PEER_PREFIX: prefix }),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let buf = '';
+        let stderr = '';
+        proc.stderr.on('data', (d) => (stderr += d));
+        const ready = new Promise((resolve, reject) => {
+          proc.stdout.on('data', (chunk) => {
+            buf += chunk;
+            if (buf.includes('"type": "ready"')) resolve();
+          });
+          proc.on('exit', (code) => reject(new Error(`peer.py (${name}) exited with ${code}: ${stderr}`)));
+        });
+        peers[name] = { proc, prefix };
+        await withTimeout(ready, 15000, `peer.py ${name} ready`);
+      })
+    );
+  });
+
+  after(async () => {
+    await Promise.all(
+      Object.values(peers).map(
+        ({ proc }) =>
+          new Promise((resolve) => {
+            if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+            const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+            proc.on('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            proc.stdin.end();
+          })
+      )
+    );
+  });
+
+  for (const py of Object.keys(SERIALIZERS)) {
+    for (const node of Object.keys(SERIALIZERS)) {
+      it(`Node on ${node} -> Python on ${py}: bytes reversed, hashed, concatenated; values intact`, T, async () => {
+        const { session } = await open(node);
+        const p = peers[py].prefix;
+        const data = crypto.randomBytes(1000);
+        const reversed = await session.call(`${p}.bytes.reverse`, [data]);
+        assert.ok(Buffer.isBuffer(reversed));
+        assert.deepEqual(reversed, Buffer.from(data).reverse());
+        const digest = await session.call(`${p}.bytes.sha256`, [data]);
+        assert.deepEqual(digest, crypto.createHash('sha256').update(data).digest());
+        const joined = await session.call(`${p}.bytes.concat`, [Buffer.from('ab'), Buffer.from([0, 255])]);
+        assert.deepEqual(joined, Buffer.from([0x61, 0x62, 0, 255]));
+        assert.equal(await session.call(`${p}.add2`, [2, 3]), 5);
+        const echoed = await session.call(`${p}.echo`, ['ü', 1.5, { k: [null, true] }], { kw: 'v' });
+        assert.deepEqual(echoed.args, ['ü', 1.5, { k: [null, true] }]);
+        assert.deepEqual(echoed.kwargs, { kw: 'v' });
+      });
+    }
+  }
+
+  it('a 64-bit integer reaches a Python peer exactly under msgpack and cbor', T, async () => {
+    for (const name of ['msgpack', 'cbor']) {
+      const { session } = await open(name);
+      const p = peers[name].prefix;
+      assert.equal(await session.call(`${p}.add2`, [2n ** 62n, 2n ** 62n - 1n]), 2n ** 63n - 1n);
+      assert.equal(await session.call(`${p}.typeof`, [2n ** 60n]), 'int');
+    }
+  });
+});
