@@ -252,6 +252,9 @@ function checkArgs(args, kwargs, options, what) {
 // values JSON cannot carry, instead of JSON.stringify's silent `null` or omission. Under a binary
 // serializer (MessagePack, CBOR) a BigInt becomes a string of U+0001 + its digits, which the
 // engine writes as a 64-bit integer; JSON has no such integers, so there a BigInt is an error.
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
 function jsonReplacer(key, value) {
   return replaceValue.call(this, key, value, false);
 }
@@ -272,7 +275,12 @@ function replaceValue(key, value, bigIntAllowed) {
     case 'symbol':
       throw new TypeError(`cannot serialize a symbol${where(key)}`);
     case 'bigint':
-      if (bigIntAllowed) return `\u0001${value}`;
+      if (bigIntAllowed) {
+        if (value < INT64_MIN || value > UINT64_MAX) {
+          throw new TypeError(`cannot serialize the BigInt ${value}${where(key)}: it does not fit 64 bits`);
+        }
+        return `\u0001${value}`;
+      }
       throw new TypeError(
         `cannot serialize the BigInt ${value}${where(key)}: the JSON serializer carries only numbers ` +
           '(use the msgpack or cbor serializer for 64-bit integers)'
