@@ -96,10 +96,11 @@ declare namespace autobahn {
     /** WebSocket subprotocols to offer, e.g. `['wamp.2.json']`; overrides `serializers`. Unsupported ones are dropped. */
     protocols?: string[];
     /**
-     * Serializers as ids ('json') or Autobahn|JS serializer objects (`{SERIALIZER_ID}`); default
-     * JSON. Only JSON is supported: an entry asking for none it supports is skipped.
+     * Serializers as ids ('json', 'msgpack', 'cbor') or serializer objects
+     * (`new autobahn.serializer.MsgpackSerializer()`), in order of preference; default json then
+     * msgpack (as Autobahn|JS). Unsupported ones are dropped; an entry left with none is skipped.
      */
-    serializers?: Array<string | { SERIALIZER_ID: string }>;
+    serializers?: Array<'json' | 'msgpack' | 'cbor' | string | { SERIALIZER_ID: string }>;
     /** Other keys Autobahn|JS transports take (rawsocket `host`/`port`, longpoll `request_timeout`, …) are ignored. */
     [key: string]: unknown;
   }
@@ -128,6 +129,10 @@ declare namespace autobahn {
      * `url`). Default `[{type: 'websocket', url}]`.
      */
     transports?: TransportOptions[];
+    /** Serializers for transport entries that do not name their own (see `TransportOptions.serializers`). */
+    serializers?: TransportOptions['serializers'];
+    /** WebSocket subprotocols for transport entries that do not name their own. */
+    protocols?: string[];
     /** Authentication methods offered in HELLO, e.g. `['ticket']`, `['wampcra']`; default none (anonymous). */
     authmethods?: string[];
     /** Authentication ID (user name) sent in HELLO; default none. */
@@ -681,6 +686,22 @@ declare namespace autobahn {
 
   /** Version of this package. */
   function version(): string;
+
+  /** Serializer choices for the `serializers` option; the engine does the (de)serializing. */
+  namespace serializer {
+    class JSONSerializer {
+      readonly SERIALIZER_ID: 'json';
+      readonly BINARY: false;
+    }
+    class MsgpackSerializer {
+      readonly SERIALIZER_ID: 'msgpack';
+      readonly BINARY: true;
+    }
+    class CBORSerializer {
+      readonly SERIALIZER_ID: 'cbor';
+      readonly BINARY: true;
+    }
+  }
 
   // -------------------------------------------------------------------------------------------
   // Authentication helpers (auth.js; the crypto runs in Rust). Errors never contain secrets.
