@@ -9,7 +9,7 @@
 const test = require('node:test');
 const { describe, before, after } = test;
 const assert = require('node:assert/strict');
-const { execFile } = require('node:child_process');
+const { execFile, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const path = require('node:path');
 const autobahn = require('..');
@@ -580,5 +580,29 @@ describe('auth_scram helper', () => {
 
   test('verify_server_signature needs a sign() for that nonce first', () => {
     assert.throws(() => auth_scram.verify_server_signature(auth_scram.client_nonce(), 'AAAA'), /has not answered a challenge/);
+  });
+});
+
+describe('AUTOBAHN_DEBUG with authentication', () => {
+  test('logs the exchange but never the ticket', { timeout: 20000 }, async () => {
+    const script = `
+      globalThis.AUTOBAHN_DEBUG = true;
+      const autobahn = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const c = new autobahn.Connection({
+        url: process.argv[1], realm: ${JSON.stringify(REALM)}, max_retries: 0,
+        authmethods: ['ticket'], authid: 'ticket-user', onchallenge: () => process.argv[2],
+      });
+      c.onopen = () => c.close();
+      c.open();`;
+    const child = spawn(process.execPath, ['-e', script, authUrl, TICKET], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, out);
+    assert.match(out, /AUTOBAHN_DEBUG: WAMP received \[4,"ticket",/, 'the CHALLENGE is logged');
+    assert.match(out, /AUTOBAHN_DEBUG: WAMP sent \[5,"<redacted>",\{\}\]/, 'the AUTHENTICATE is logged, redacted');
+    assert.match(out, /AUTOBAHN_DEBUG: WAMP received \[2,/, 'the WELCOME is logged');
+    assert.ok(!out.includes(TICKET), 'the ticket never appears');
   });
 });

@@ -221,3 +221,23 @@ describe('AUTOBAHN_DEBUG', () => {
     assert.ok(lines.some((l) => /sent \[6,\{\},"wamp.close.normal"\]/.test(l)), 'GOODBYE is logged');
   });
 });
+
+describe('session.log', () => {
+  const ctx = useRouter();
+
+  it('prints its arguments under a header naming the session, realm and age', T, async () => {
+    const { session } = await ctx.open({ use_es6_promises: true });
+    const printed = [];
+    const saved = { group: console.group, log: console.log, groupEnd: console.groupEnd };
+    console.group = (h) => printed.push(['group', h]);
+    console.log = (v) => printed.push(['log', v]);
+    console.groupEnd = () => printed.push(['end']);
+    try {
+      session.log('hello', { a: 1 });
+    } finally {
+      Object.assign(console, saved);
+    }
+    assert.match(printed[0][1], new RegExp(`^WAMP session ${session.id} on 'realm1' at \\d+(\\.\\d+)? ms$`));
+    assert.deepEqual(printed.slice(1), [['log', 'hello'], ['log', { a: 1 }], ['end']]);
+  });
+});
