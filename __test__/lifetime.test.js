@@ -102,3 +102,14 @@ test('the process exits when onclose returns true', { timeout: 30000 }, async ()
   assert.equal(res.killedByTest, false);
   assert.deepEqual(res.lines, ['close unreachable will_retry=true', 'exit 0']);
 });
+
+test('terminating worker threads with open sessions does not crash the process', { timeout: 30000 }, async () => {
+  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'worker-child.js'), router.url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? signal)));
+  assert.equal(code, 0, out);
+  assert.deepEqual(out.trim().split('\n'), ['terminated 0', 'terminated 1', 'terminated 2', 'survived']);
+});
