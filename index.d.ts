@@ -84,16 +84,71 @@ declare namespace autobahn {
   // -------------------------------------------------------------------------------------------
   // Connection
 
-  /** One entry of `ConnectionOptions.transports`. */
-  interface TransportOptions {
+  /** PEM text: a string, or a Buffer/Uint8Array holding it. */
+  type PemInput = string | Uint8Array;
+
+  /**
+   * TLS settings (`wss://` URLs and RawSocket entries with `tls: true`). Server certificates are
+   * verified against the system's trusted roots unless `ca` is given.
+   */
+  interface TlsConfiguration {
+    /** Trusted CA certificate(s), PEM. When given, only these are trusted (as Node's `tls.connect({ca})`). */
+    ca?: PemInput | PemInput[];
+    /** Client certificate chain (PEM), for TLS client authentication; needs `key`. */
+    cert?: PemInput | PemInput[];
+    /** Private key (PEM: PKCS#8, PKCS#1 or SEC1) of `cert`. */
+    key?: PemInput;
+    /** `false` is the same as `tls_insecure_skip_verify: true` (UNSAFE). */
+    rejectUnauthorized?: boolean;
+  }
+
+  /** Transport options that may be given per `transports` entry or at the top level (inherited). */
+  interface TransportTuning {
+    /** TLS settings: custom CA, client certificate. */
+    tlsConfiguration?: TlsConfiguration;
     /**
-     * Transport type; default 'websocket'. Only 'websocket' is supported: entries of other
-     * types are skipped (if no entry is usable, `open()` calls `onclose('unsupported')`).
+     * UNSAFE: accept any server certificate (no verification of issuer or host name). Only for
+     * development and tests; anyone on the path can impersonate the router. Default false.
+     */
+    tls_insecure_skip_verify?: boolean;
+    /** RawSocket: we accept messages up to 2^n bytes, n = 9..24; default 24 (16 MiB). Sent in the handshake. */
+    rawsocket_max_len_exp?: number;
+    /** WebSocket: extra HTTP headers for the opening handshake (e.g. a cookie or an API key). */
+    headers?: Record<string, string | number>;
+    /**
+     * Largest message we send (checked before sending; a bigger one ends the connection with
+     * `onclose('lost', {message: 'cannot send a message of N bytes: ...'})`) and, over WebSocket,
+     * accept. Default: no limit of ours (RawSocket always honours the router's handshake limit).
+     */
+    max_message_size?: number;
+  }
+
+  /** One entry of `ConnectionOptions.transports`. Entries are tried in order on every connection attempt (failover). */
+  interface TransportOptions extends TransportTuning {
+    /**
+     * Transport type; default 'websocket'. 'websocket' and 'rawsocket' are supported; 'longpoll'
+     * entries are skipped (if no entry is usable, `open()` calls `onclose('unsupported')`).
      */
     type?: 'websocket' | 'longpoll' | 'rawsocket';
-    /** Router URL (`ws://…`; `wss://` is not supported yet, such entries are skipped); default the top-level `url`. */
+    /**
+     * WebSocket: router URL (`ws://…` or `wss://…`); default the top-level `url`.
+     * RawSocket: optional alternative to host/port/path: `rs://host:port`, `rss://host:port` (TLS)
+     * or `rs+unix://<path>`.
+     */
     url?: string;
-    /** WebSocket subprotocols to offer, e.g. `['wamp.2.json']`; overrides `serializers`. Unsupported ones are dropped. */
+    /** RawSocket over TCP: router host; default 'localhost'. */
+    host?: string;
+    /** RawSocket over TCP: router port (required unless `path` or `url` is given). */
+    port?: number;
+    /** RawSocket over a Unix domain socket: its path. */
+    path?: string;
+    /** RawSocket over TCP: use TLS (see `tlsConfiguration`). Default false. */
+    tls?: boolean;
+    /**
+     * Serializers to offer, e.g. `['wamp.2.json']`; overrides `serializers`. Unsupported ones are
+     * dropped. WebSocket offers all at once; RawSocket asks for the first and tries the next one
+     * if the router refuses it.
+     */
     protocols?: string[];
     /**
      * Serializers as ids ('json', 'msgpack', 'cbor') or serializer objects
@@ -101,7 +156,7 @@ declare namespace autobahn {
      * msgpack (as Autobahn|JS). Unsupported ones are dropped; an entry left with none is skipped.
      */
     serializers?: Array<'json' | 'msgpack' | 'cbor' | string | { SERIALIZER_ID: string }>;
-    /** Other keys Autobahn|JS transports take (rawsocket `host`/`port`, longpoll `request_timeout`, …) are ignored. */
+    /** Other keys Autobahn|JS transports take (longpoll `request_timeout`, …) are ignored. */
     [key: string]: unknown;
   }
 
@@ -119,16 +174,22 @@ declare namespace autobahn {
   type ErrorHandler = (err: any, msg: string) => void;
 
   /** Options of `new autobahn.Connection(options)`. Validated by the constructor (TypeError). */
-  interface ConnectionOptions {
-    /** Router WebSocket URL (`ws://host:port/path`; `wss://` is not supported yet). Required unless `transports` is given. */
+  interface ConnectionOptions extends TransportTuning {
+    /** Router WebSocket URL (`ws://host:port/path` or `wss://…`). Required unless `transports` is given. */
     url?: string;
     /** Realm to join. Required, a non-empty string. */
     realm: string;
     /**
-     * Transports, in order; the first usable entry is used (entries inherit the top-level
-     * `url`). Default `[{type: 'websocket', url}]`.
+     * Transports, in order: each connection attempt tries them one after the other until one
+     * connects (failover); when all fail, that counts as one failed attempt of the retry schedule.
+     * Entries inherit the top-level `url`, serializers and TLS options. Default `[{type: 'websocket', url}]`.
      */
     transports?: TransportOptions[];
+    /**
+     * Seconds one transport entry may take to connect (TCP, TLS and the WebSocket/RawSocket
+     * handshake) before it counts as failed and the next entry is tried. Default 10.
+     */
+    connect_timeout?: number;
     /** Serializers for transport entries that do not name their own (see `TransportOptions.serializers`). */
     serializers?: TransportOptions['serializers'];
     /** WebSocket subprotocols for transport entries that do not name their own. */
@@ -195,11 +256,11 @@ declare namespace autobahn {
 
   /** The connected transport, as in `Connection.transport.info` and `SessionDetails.transport`. */
   interface TransportInfo {
-    /** Transport type ('websocket'), or 'none' when there is no transport. */
+    /** Transport type ('websocket' or 'rawsocket'), or 'none' when there is no transport. */
     type: string;
-    /** URL connected to, or null when there is no transport. */
+    /** URL connected to (RawSocket: `rs://host:port`, `rss://host:port` over TLS, `rs+unix://<path>`), or null when there is no transport. */
     url: string | null;
-    /** Negotiated WebSocket subprotocol (e.g. 'wamp.2.json'), or null. */
+    /** Negotiated serializer as a WAMP subprotocol name (e.g. 'wamp.2.json'), or null. */
     protocol: string | null;
   }
 

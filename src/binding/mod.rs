@@ -100,9 +100,8 @@ impl NativeConnection {
     /// Starts connecting with the settings index.js normalised (JSON text).
     #[napi]
     pub fn open(&mut self, config: String) -> Result<()> {
-        if self.commands.as_ref().is_some_and(|c| !c.is_closed()) {
-            return Err(Error::from_reason("connection already open (or opening)"));
-        }
+        // index.js calls open() only after the final close; an actor that has not yet noticed
+        // (it may still be dropping its end) stops when its command channel goes away here.
         let config = ConnectionConfig::from_json(&config).map_err(Error::from_reason)?;
         let (tx, rx) = unbounded_channel();
         let sink: Arc<dyn EventSink> = self.sink.clone();

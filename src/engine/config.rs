@@ -5,12 +5,20 @@ use serde_json::value::RawValue;
 
 use super::retry::RetryConfig;
 
+/// Default for `connect_timeout` (seconds).
+pub const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
+
 #[derive(Debug, Deserialize)]
 pub struct ConnectionConfig {
     pub realm: String,
     /// HELLO.Details (roles, authmethods, authid, authextra), built by index.js.
     pub hello_details: Box<RawValue>,
+    /// Tried in order on every connection attempt until one connects (failover).
     pub transports: Vec<TransportConfig>,
+    /// Seconds one transport entry may take to connect (TCP, TLS and the WebSocket or RawSocket
+    /// handshake) before the next entry is tried.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: f64,
     /// `AUTOBAHN_DEBUG`: report every WAMP message sent and received (secrets redacted).
     #[serde(default)]
     pub debug: bool,
@@ -18,13 +26,65 @@ pub struct ConnectionConfig {
     pub retry: RetryConfig,
 }
 
+fn default_connect_timeout() -> f64 {
+    DEFAULT_CONNECT_TIMEOUT
+}
+
+fn default_max_len_exp() -> u8 {
+    24
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct TransportConfig {
+    /// `websocket` or `rawsocket`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The WebSocket URL; for RawSocket the URL shown in `transport.info.url`
+    /// (`rs://host:port`, `rss://host:port` with TLS, `rs+unix://<path>`).
     pub url: String,
-    /// WebSocket subprotocols to offer, in order of preference.
+    /// Serializers to offer (`wamp.2.json`, ...), in order of preference. WebSocket offers all
+    /// of them at once; RawSocket asks for one per handshake and tries the next one when the
+    /// router answers "serializer unsupported".
     pub protocols: Vec<String>,
+    /// RawSocket over TCP.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// RawSocket over a Unix domain socket.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// RawSocket over TLS (WebSocket uses TLS for `wss://` URLs).
+    #[serde(default)]
+    pub tls: bool,
+    #[serde(default)]
+    pub tls_options: TlsOptions,
+    /// RawSocket: we accept messages up to 2^(9 + max_len_exp) bytes (9..=24).
+    #[serde(default = "default_max_len_exp")]
+    pub max_len_exp: u8,
+    /// WebSocket: extra HTTP headers for the opening handshake.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The largest message we send or accept, in bytes (checked before sending).
+    #[serde(default)]
+    pub max_message_size: Option<usize>,
+}
+
+/// TLS settings of one transport entry (PEM text).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TlsOptions {
+    /// Trusted CA certificates (PEM, one or more). When given, only they are trusted (as with
+    /// Node's `tls.connect({ca})`); otherwise the system roots are.
+    #[serde(default)]
+    pub ca: Option<String>,
+    /// Client certificate chain (PEM) and its private key (PEM), for TLS client authentication.
+    #[serde(default)]
+    pub cert: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Accept any server certificate. Unsafe: for tests and development only.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
 }
 
 impl ConnectionConfig {

@@ -1,6 +1,9 @@
 //! Transports: each carries whole WAMP messages (frames) and reports how it ended. The
 //! connection actor drives them through `Transport`, so it does not care which one it has.
 
+pub mod rawsocket;
+pub mod stream;
+pub mod tls;
 pub mod websocket;
 
 use crate::engine::config::TransportConfig;
@@ -27,6 +30,17 @@ pub enum Received {
 
 pub enum Transport {
     WebSocket(websocket::WebSocket),
+    RawSocket(rawsocket::RawSocket),
+}
+
+/// Runs the same expression on whichever transport this is.
+macro_rules! each {
+    ($self:ident, $t:ident => $e:expr) => {
+        match $self {
+            Transport::WebSocket($t) => $e,
+            Transport::RawSocket($t) => $e,
+        }
+    };
 }
 
 impl Transport {
@@ -38,6 +52,10 @@ impl Transport {
                 let (ws, protocol) = websocket::WebSocket::connect(cfg).await?;
                 Ok((Transport::WebSocket(ws), protocol))
             }
+            "rawsocket" => {
+                let (rs, protocol) = rawsocket::RawSocket::connect(cfg).await?;
+                Ok((Transport::RawSocket(rs), protocol))
+            }
             other => Err(TransportError::InvalidUrl {
                 url: cfg.url.clone(),
                 reason: format!("transport type '{other}' is not supported"),
@@ -47,35 +65,25 @@ impl Transport {
 
     /// The next frame or the end. Cancel-safe: it can be dropped in a `select!`.
     pub async fn recv(&mut self) -> Received {
-        match self {
-            Transport::WebSocket(t) => t.recv().await,
-        }
+        each!(self, t => t.recv().await)
     }
 
     /// Queues a frame; `flush` sends what is queued.
     pub async fn feed(&mut self, frame: Frame) -> Result<(), TransportError> {
-        match self {
-            Transport::WebSocket(t) => t.feed(frame).await,
-        }
+        each!(self, t => t.feed(frame).await)
     }
 
     pub async fn flush(&mut self) -> Result<(), TransportError> {
-        match self {
-            Transport::WebSocket(t) => t.flush().await,
-        }
+        each!(self, t => t.flush().await)
     }
 
     /// Closes our side and waits (bounded) for the peer's side.
     pub async fn close(&mut self) {
-        match self {
-            Transport::WebSocket(t) => t.close().await,
-        }
+        each!(self, t => t.close().await)
     }
 
     /// Answers a close the peer started (the WebSocket closing handshake).
     pub async fn finish_close(&mut self) {
-        match self {
-            Transport::WebSocket(t) => t.finish_close().await,
-        }
+        each!(self, t => t.finish_close().await)
     }
 }

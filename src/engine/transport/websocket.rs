@@ -1,15 +1,16 @@
-//! WAMP over WebSocket: the client offers `wamp.2.<serializer>` subprotocols and the router
-//! must pick one of them.
+//! WAMP over WebSocket (`ws://`, `wss://`): the client offers `wamp.2.<serializer>`
+//! subprotocols and the router must pick one of them.
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
+use super::stream::Stream;
 use super::{Frame, Received};
 use crate::engine::config::TransportConfig;
 use crate::engine::error::TransportError;
@@ -17,7 +18,9 @@ use crate::engine::error::TransportError;
 const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct WebSocket {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: WebSocketStream<Stream>,
+    /// `max_message_size`: checked before sending.
+    max_send: Option<usize>,
 }
 
 impl WebSocket {
@@ -27,26 +30,59 @@ impl WebSocket {
             url: cfg.url.clone(),
             reason,
         };
-        if !cfg.url.starts_with("ws://") {
-            return Err(invalid("only ws:// URLs are supported".into()));
-        }
+        let tls = if cfg.url.starts_with("wss://") {
+            true
+        } else if cfg.url.starts_with("ws://") {
+            false
+        } else {
+            return Err(invalid(
+                "a WebSocket URL must start with ws:// or wss://".into(),
+            ));
+        };
         let mut request = cfg
             .url
             .as_str()
             .into_client_request()
             .map_err(|e| invalid(e.to_string()))?;
+        let host = request
+            .uri()
+            .host()
+            .ok_or_else(|| invalid("no host".into()))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = request
+            .uri()
+            .port_u16()
+            .unwrap_or(if tls { 443 } else { 80 });
         let offered = cfg.protocols.join(", ");
-        let header = HeaderValue::from_str(&offered).map_err(|e| invalid(e.to_string()))?;
-        request
-            .headers_mut()
-            .insert("Sec-WebSocket-Protocol", header);
-
-        let (ws, response) = tokio_tungstenite::connect_async_with_config(request, None, true)
-            .await
-            .map_err(|e| TransportError::Connect {
+        let headers = request.headers_mut();
+        for (name, value) in &cfg.headers {
+            let bad = |e: String| TransportError::InvalidConfig {
                 url: cfg.url.clone(),
-                reason: e.to_string(),
-            })?;
+                reason: format!("header {name:?}: {e}"),
+            };
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
+            let value = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
+            headers.append(name, value);
+        }
+        let header = HeaderValue::from_str(&offered).map_err(|e| invalid(e.to_string()))?;
+        headers.insert("Sec-WebSocket-Protocol", header);
+
+        let stream = Stream::tcp(&cfg.url, &host, port, tls.then_some(&cfg.tls_options)).await?;
+        let mut ws_config = WebSocketConfig::default();
+        if let Some(max) = cfg.max_message_size {
+            ws_config = ws_config
+                .max_message_size(Some(max))
+                .max_frame_size(Some(max));
+        }
+        let (ws, response) =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config))
+                .await
+                .map_err(|e| TransportError::Connect {
+                    url: cfg.url.clone(),
+                    reason: e.to_string(),
+                })?;
         let chosen = response
             .headers()
             .get("Sec-WebSocket-Protocol")
@@ -55,7 +91,13 @@ impl WebSocket {
             .filter(|p| cfg.protocols.iter().any(|o| o == p))
             .map(String::from);
         match chosen {
-            Some(protocol) => Ok((WebSocket { ws }, protocol)),
+            Some(protocol) => Ok((
+                WebSocket {
+                    ws,
+                    max_send: cfg.max_message_size,
+                },
+                protocol,
+            )),
             None => Err(TransportError::NoSubprotocol {
                 url: cfg.url.clone(),
                 offered,
@@ -101,6 +143,16 @@ impl WebSocket {
     }
 
     pub async fn feed(&mut self, frame: Frame) -> Result<(), TransportError> {
+        let size = match &frame {
+            Frame::Text(t) => t.len(),
+            Frame::Binary(b) => b.len(),
+        };
+        if let Some(max) = self.max_send.filter(|&max| size > max) {
+            return Err(TransportError::TooLarge {
+                size,
+                limit_note: format!("max_message_size is {max} bytes"),
+            });
+        }
         let msg = match frame {
             Frame::Text(t) => Message::text(t),
             Frame::Binary(b) => Message::binary(b),

@@ -1,0 +1,128 @@
+//! The byte stream under a transport: TCP, TLS over TCP, or a Unix domain socket.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+#[cfg(unix)]
+use tokio::net::UnixStream;
+use tokio_rustls::client::TlsStream;
+
+use super::tls;
+use crate::engine::config::TlsOptions;
+use crate::engine::error::TransportError;
+
+pub enum Stream {
+    Tcp(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+impl Stream {
+    /// TCP to `host:port` (every resolved address in turn), then TLS when `tls` is set.
+    pub async fn tcp(
+        url: &str,
+        host: &str,
+        port: u16,
+        tls: Option<&TlsOptions>,
+    ) -> Result<Stream, TransportError> {
+        let connect_err = |reason: String| TransportError::Connect {
+            url: url.to_string(),
+            reason,
+        };
+        // Build the TLS settings first: a bad certificate fails before any network traffic.
+        let tls_setup = match tls {
+            Some(opts) => Some(tls::client_config(url, opts)?),
+            None => None,
+        };
+        let tcp = TcpStream::connect((host, port))
+            .await
+            .map_err(|e| connect_err(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        match tls_setup {
+            None => Ok(Stream::Tcp(tcp)),
+            Some(config) => {
+                let stream = tls::handshake(url, host, config, tcp).await?;
+                Ok(Stream::Tls(Box::new(stream)))
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    pub async fn unix(url: &str, path: &str) -> Result<Stream, TransportError> {
+        UnixStream::connect(path)
+            .await
+            .map(Stream::Unix)
+            .map_err(|e| TransportError::Connect {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    #[cfg(not(unix))]
+    pub async fn unix(url: &str, _path: &str) -> Result<Stream, TransportError> {
+        Err(TransportError::InvalidUrl {
+            url: url.to_string(),
+            reason: "Unix domain sockets are not available on this platform".into(),
+        })
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self.get_mut() {
+            Stream::Tcp($s) => $e,
+            Stream::Tls($s) => $e,
+            #[cfg(unix)]
+            Stream::Unix($s) => $e,
+        }
+    };
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        delegate!(self, s => Pin::new(s).poll_read(cx, buf))
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, s => Pin::new(s).poll_write(cx, buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        delegate!(self, s => Pin::new(s).poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        delegate!(self, s => Pin::new(s).poll_shutdown(cx))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Tcp(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.is_write_vectored(),
+        }
+    }
+}
