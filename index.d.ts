@@ -121,6 +121,18 @@ declare namespace autobahn {
      * accept. Default: no limit of ours (RawSocket always honours the router's handshake limit).
      */
     max_message_size?: number;
+    /**
+     * WebSocket heartbeat: after this many seconds without anything from the router, send a ping.
+     * Default: no heartbeat.
+     */
+    autoping_interval?: number;
+    /**
+     * WebSocket heartbeat: seconds to wait for an answer to the ping; then the link counts as dead
+     * and the connection closes with `onclose('lost')`. Default: `autoping_interval`.
+     */
+    autoping_timeout?: number;
+    /** WebSocket heartbeat: bytes of random ping payload (0-125); default 4. */
+    autoping_size?: number;
   }
 
   /** One entry of `ConnectionOptions.transports`. Entries are tried in order on every connection attempt (failover). */

@@ -1282,6 +1282,12 @@ function checkTransportOptions(o, where) {
   if (has('max_message_size') && !(Number.isInteger(o.max_message_size) && o.max_message_size > 0)) {
     fail('max_message_size', 'a positive integer (bytes)');
   }
+  for (const k of ['autoping_interval', 'autoping_timeout']) {
+    if (has(k) && !(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0)) fail(k, 'a non-negative number of seconds');
+  }
+  if (has('autoping_size') && !(Number.isInteger(o.autoping_size) && o.autoping_size >= 0 && o.autoping_size <= 125)) {
+    fail('autoping_size', 'an integer 0-125 (bytes)');
+  }
   if (has('headers')) {
     if (!isObject(o.headers)) fail('headers', 'an object of header names to string values');
     for (const [k, v] of Object.entries(o.headers)) {
@@ -1358,6 +1364,11 @@ function normalizeTransports(options) {
       label = url;
       const headers = pick(t, 'headers');
       if (headers) entry.headers = Object.entries(headers).map(([k, v]) => [k, String(v)]);
+      // Heartbeat (seconds, as in Autobahn|JS): ping after this much silence, give up after the timeout.
+      for (const k of ['autoping_interval', 'autoping_timeout', 'autoping_size']) {
+        const v = pick(t, k);
+        if (v != null) entry[k] = v;
+      }
     } else {
       // rawsocket: {path} (Unix socket) or {host, port} as in Autobahn|JS, or a rs:// url.
       let where = { path: t.path, host: t.host, port: t.port, tls: t.tls };

@@ -156,15 +156,40 @@ describe('Autobahn|Python peer on each serializer', () => {
         });
         let buf = '';
         let stderr = '';
+        const lines = [];
+        const waiters = [];
         proc.stderr.on('data', (d) => (stderr += d));
         const ready = new Promise((resolve, reject) => {
           proc.stdout.on('data', (chunk) => {
             buf += chunk;
-            if (buf.includes('"type": "ready"')) resolve();
+            let nl;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const msg = JSON.parse(buf.slice(0, nl));
+              buf = buf.slice(nl + 1);
+              if (msg.type === 'ready') resolve();
+              lines.push(msg);
+              for (const w of waiters.splice(0)) w();
+            }
           });
           proc.on('exit', (code) => reject(new Error(`peer.py (${name}) exited with ${code}: ${stderr}`)));
         });
-        peers[name] = { proc, prefix };
+        // Resolves with the first line (seen so far or later) matching `pred`.
+        const next = (pred) =>
+          new Promise((resolve) => {
+            const check = () => {
+              const i = lines.findIndex(pred);
+              if (i >= 0) return resolve(lines.splice(i, 1)[0]);
+              waiters.push(check);
+            };
+            check();
+          });
+        let cmdId = 0;
+        const command = (cmd) => {
+          const id = ++cmdId;
+          proc.stdin.write(`${JSON.stringify(Object.assign({ id }, cmd))}\n`);
+          return next((m) => m.id === id && m.type === 'reply');
+        };
+        peers[name] = { proc, prefix, next, command };
         await withTimeout(ready, 15000, `peer.py ${name} ready`);
       })
     );
@@ -204,6 +229,43 @@ describe('Autobahn|Python peer on each serializer', () => {
         const echoed = await session.call(`${p}.echo`, ['ü', 1.5, { k: [null, true] }], { kw: 'v' });
         assert.deepEqual(echoed.args, ['ü', 1.5, { k: [null, true] }]);
         assert.deepEqual(echoed.kwargs, { kw: 'v' });
+      });
+    }
+  }
+
+  // Node over every transport and serializer, Python over WebSocket with each serializer.
+  const NODE_TRANSPORTS = {
+    websocket: () => ({ type: 'websocket', url: ctx.router.url }),
+    rawsocket: () => ({ type: 'rawsocket', host: '127.0.0.1', port: ctx.router.port }),
+  };
+  for (const transport of Object.keys(NODE_TRANSPORTS)) {
+    for (const name of Object.keys(SERIALIZERS)) {
+      it(`PubSub both ways and RPC: Node on ${transport}/${name} <-> Python on ${name}`, T, async () => {
+        const peer = peers[name];
+        const { session, connection } = await ctx.open({
+          use_es6_promises: true,
+          transports: [Object.assign(NODE_TRANSPORTS[transport](), { serializers: [name] })],
+        });
+        assert.equal(connection.transport.info.type, transport);
+        assert.equal(connection.transport.info.protocol, `wamp.2.${name}`);
+        // RPC Node -> Python.
+        assert.deepEqual(await session.call(`${peer.prefix}.bytes.reverse`, [Buffer.from([1, 2, 3])]), Buffer.from([3, 2, 1]));
+        // PubSub Node -> Python (the peer prints what it receives).
+        const marker = `node-${transport}-${name}-${Date.now()}`;
+        await session.publish(`${peer.prefix}.topic`, [marker, Buffer.from('bin')], { k: 1 }, { acknowledge: true });
+        const ev = await withTimeout(peer.next((m) => m.type === 'event' && m.args[0] === marker), 5000, 'python event');
+        assert.deepEqual(ev.args[1], { $bytes: Buffer.from('bin').toString('base64') });
+        assert.deepEqual(ev.kwargs, { k: 1 });
+        // PubSub Python -> Node.
+        const topic = uniqueUri(`py.to.node.${transport}.${name}`);
+        const got = deferred();
+        await session.subscribe(topic, (args, kwargs) => got.resolve({ args, kwargs }));
+        const reply = await peer.command({ cmd: 'publish', topic, args: ['from python', { $bytes: 'AAEC' }], kwargs: { n: 7 }, options: { acknowledge: true } });
+        assert.equal(reply.ok, true, JSON.stringify(reply));
+        const { args, kwargs } = await withTimeout(got.promise, 5000, 'node event');
+        assert.equal(args[0], 'from python');
+        assert.deepEqual(args[1], Buffer.from([0, 1, 2]));
+        assert.deepEqual(kwargs, { n: 7 });
       });
     }
   }

@@ -68,6 +68,15 @@ pub struct TransportConfig {
     /// The largest message we send or accept, in bytes (checked before sending).
     #[serde(default)]
     pub max_message_size: Option<usize>,
+    /// WebSocket heartbeat: seconds of silence from the router before we send a ping.
+    #[serde(default)]
+    pub autoping_interval: Option<f64>,
+    /// WebSocket heartbeat: seconds to wait for an answer to the ping before the link is dead.
+    #[serde(default)]
+    pub autoping_timeout: Option<f64>,
+    /// WebSocket heartbeat: bytes of random ping payload (0..=125).
+    #[serde(default)]
+    pub autoping_size: Option<usize>,
 }
 
 /// TLS settings of one transport entry (PEM text).

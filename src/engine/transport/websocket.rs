@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
@@ -21,6 +23,47 @@ pub struct WebSocket {
     ws: WebSocketStream<Stream>,
     /// `max_message_size`: checked before sending.
     max_send: Option<usize>,
+    heartbeat: Option<Heartbeat>,
+}
+
+/// `autoping_*`: after `interval` of silence from the router we send a ping; if nothing at all
+/// arrives within `timeout` after it, the link is dead (a vanished peer or a broken network
+/// path, which TCP alone may not notice for many minutes).
+struct Heartbeat {
+    interval: Duration,
+    timeout: Duration,
+    size: usize,
+    last_heard: Instant,
+    ping_sent: Option<Instant>,
+}
+
+impl Heartbeat {
+    fn from_config(cfg: &TransportConfig) -> Option<Heartbeat> {
+        let interval = cfg.autoping_interval.filter(|v| *v > 0.0)?;
+        let timeout = cfg
+            .autoping_timeout
+            .filter(|v| *v > 0.0)
+            .unwrap_or(interval);
+        Some(Heartbeat {
+            interval: Duration::from_secs_f64(interval),
+            timeout: Duration::from_secs_f64(timeout),
+            size: cfg.autoping_size.unwrap_or(4).min(125),
+            last_heard: Instant::now(),
+            ping_sent: None,
+        })
+    }
+
+    fn wake_at(&self) -> Instant {
+        match self.ping_sent {
+            Some(sent) => sent + self.timeout,
+            None => self.last_heard + self.interval,
+        }
+    }
+
+    fn heard(&mut self) {
+        self.last_heard = Instant::now();
+        self.ping_sent = None;
+    }
 }
 
 impl WebSocket {
@@ -95,6 +138,7 @@ impl WebSocket {
                 WebSocket {
                     ws,
                     max_send: cfg.max_message_size,
+                    heartbeat: Heartbeat::from_config(cfg),
                 },
                 protocol,
             )),
@@ -107,7 +151,20 @@ impl WebSocket {
 
     pub async fn recv(&mut self) -> Received {
         loop {
-            return match self.ws.next().await {
+            let wake = self.heartbeat.as_ref().map(Heartbeat::wake_at);
+            let next = tokio::select! {
+                next = self.ws.next() => next,
+                _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
+                    if let Some(dead) = self.beat().await {
+                        return dead;
+                    }
+                    continue;
+                }
+            };
+            if let Some(hb) = self.heartbeat.as_mut() {
+                hb.heard();
+            }
+            return match next {
                 Some(Ok(Message::Text(text))) => Received::Frame(Frame::Text(text.to_string())),
                 Some(Ok(Message::Binary(bytes))) => Received::Frame(Frame::Binary(bytes.to_vec())),
                 Some(Ok(Message::Close(frame))) => {
@@ -139,6 +196,29 @@ impl WebSocket {
                     note: None,
                 },
             };
+        }
+    }
+
+    /// A heartbeat timer fired: send a ping, or declare the link dead.
+    async fn beat(&mut self) -> Option<Received> {
+        let hb = self.heartbeat.as_mut()?;
+        if hb.ping_sent.is_some() {
+            return Some(Received::Closed {
+                clean: false,
+                note: Some(format!(
+                    "the router did not answer a WebSocket ping within {:.3} s (autoping_timeout)",
+                    hb.timeout.as_secs_f64()
+                )),
+            });
+        }
+        hb.ping_sent = Some(Instant::now());
+        let payload: Vec<u8> = (0..hb.size).map(|_| rand::random::<u8>()).collect();
+        match self.ws.send(Message::Ping(payload.into())).await {
+            Ok(()) => None,
+            Err(e) => Some(Received::Closed {
+                clean: false,
+                note: Some(format!("WebSocket error while sending a ping: {e}")),
+            }),
         }
     }
 
