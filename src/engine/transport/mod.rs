@@ -29,7 +29,9 @@ pub enum Received {
 }
 
 pub enum Transport {
-    WebSocket(websocket::WebSocket),
+    // Boxed: a WebSocket stream is much larger than a RawSocket one, and one transport exists
+    // per connection, so the indirection costs nothing that matters.
+    WebSocket(Box<websocket::WebSocket>),
     RawSocket(rawsocket::RawSocket),
 }
 
@@ -50,7 +52,7 @@ impl Transport {
         match cfg.kind.as_str() {
             "websocket" => {
                 let (ws, protocol) = websocket::WebSocket::connect(cfg).await?;
-                Ok((Transport::WebSocket(ws), protocol))
+                Ok((Transport::WebSocket(Box::new(ws)), protocol))
             }
             "rawsocket" => {
                 let (rs, protocol) = rawsocket::RawSocket::connect(cfg).await?;
