@@ -220,17 +220,22 @@ test('rawsocket tries the next serializer when Crossbar drops the handshake; hon
   const uri = `com.test.transports.small.${process.pid}`;
   await session.register(uri, (args) => args[0].length);
   assert.equal(await session.call(uri, ['y'.repeat(500)]), 500);
-  const closed = new Promise((resolve) => {
-    c.onclose = (reason, details) => resolve({ reason, details });
-  });
-  const pending = session.call(uri, ['z'.repeat(2000)]).then(
+  // Too large for the router: that call fails, nothing is sent, the session goes on.
+  const e = await session.call(uri, ['z'.repeat(2000)]).then(
     () => 'resolved',
-    (e) => e
+    (err) => err
   );
-  const { reason, details } = await closed;
-  assert.equal(reason, 'lost');
-  assert.match(details.message, /cannot send a message of \d+ bytes: the router accepts at most 1024 bytes/);
-  assert.notEqual(await pending, 'resolved');
+  assert.ok(e instanceof autobahn.Error, `expected an error, got ${e}`);
+  assert.equal(e.error, 'wamp.error.payload_size_exceeded');
+  assert.match(e.args[0], /too large to send \(\d+ bytes, but the router accepts at most 1024 bytes/);
+  assert.equal(await session.call(uri, ['y'.repeat(10)]), 10);
+  // A callee whose result is too large: the caller gets the same error, the callee stays.
+  const big = `com.test.transports.bigresult.${process.pid}`;
+  await session.register(big, () => 'r'.repeat(3000));
+  const e2 = await session.call(big).then(() => 'resolved', (err) => err);
+  assert.equal(e2.error, 'wamp.error.payload_size_exceeded');
+  assert.equal(c.isOpen, true);
+  c.close();
 });
 
 test('rawsocket: only unsupported serializers, or the wrong endpoint -> clear errors', async () => {
@@ -524,13 +529,22 @@ test('websocket: extra handshake headers', async () => {
 });
 
 test('websocket: max_message_size fails locally, before sending', async () => {
-  const { c, session } = await opened({ url: router.url, max_message_size: 2000 });
-  assert.equal(typeof session.id, 'number');
-  const closed = new Promise((resolve) => {
-    c.onclose = (reason, details) => resolve({ reason, details });
+  const internal = [];
+  const { c, session } = await opened({
+    url: router.url,
+    max_message_size: 2000,
+    on_internal_error: (err, msg) => internal.push(msg),
   });
+  assert.equal(typeof session.id, 'number');
+  const e = await session.call('com.test.transports.big', ['q'.repeat(3000)]).then(() => 'resolved', (err) => err);
+  assert.ok(e instanceof autobahn.Error, `expected an error, got ${e}`);
+  assert.equal(e.error, 'wamp.error.payload_size_exceeded');
+  assert.match(e.args[0], /max_message_size is 2000 bytes/);
+  // An unacknowledged publish has nobody to reject: on_internal_error says it was not sent.
   session.publish('com.test.transports.big', ['q'.repeat(3000)]);
-  const { reason, details } = await closed;
-  assert.equal(reason, 'lost');
-  assert.match(details.message, /cannot send a message of \d+ bytes: max_message_size is 2000 bytes/);
+  assert.equal(typeof (await session.call('wamp.session.count')), 'number', 'the session goes on');
+  assert.equal(internal.length, 1);
+  assert.match(internal[0], /PUBLISH not sent: the message is too large/);
+  assert.equal(c.isOpen, true);
+  c.close();
 });

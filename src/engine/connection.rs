@@ -229,6 +229,8 @@ impl Actor {
             }
             if !out.to_router.is_empty() {
                 let mut failure = None;
+                let mut refused = Vec::new();
+                let limit = link.send_limit();
                 for msg in out.to_router.drain(..) {
                     if self.config.debug {
                         self.sink.emit(events::debug("tx", &msg));
@@ -241,6 +243,15 @@ impl Actor {
                             continue;
                         }
                     };
+                    if let Some((_, note)) = limit.as_ref().filter(|(max, _)| frame.len() > *max) {
+                        // Too large to send: the request fails, the connection stays.
+                        let size = frame.len();
+                        match codec.decode(frame) {
+                            Ok(text) => refused.push((text, format!("{size} bytes, but {note}"))),
+                            Err(e) => failure = Some(e.to_string()),
+                        }
+                        continue;
+                    }
                     if let Err(e) = link.feed(frame).await {
                         failure = Some(e.to_string());
                         break;
@@ -253,6 +264,19 @@ impl Actor {
                 }
                 if failure.is_some() {
                     return ended(&session, false, failure);
+                }
+                if !refused.is_empty() {
+                    for (text, why) in refused {
+                        if !session.refuse_outgoing(&text, &why, &mut out) {
+                            return ended(
+                                &session,
+                                false,
+                                Some(format!("cannot send a message of {why}")),
+                            );
+                        }
+                    }
+                    // Send what the refusals produced (error replies) before waiting again.
+                    continue;
                 }
             }
             if out.close_transport {

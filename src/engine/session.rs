@@ -562,6 +562,61 @@ impl Session {
     fn can_send(&self) -> bool {
         self.state == State::Established
     }
+
+    /// A message we were about to send is larger than the transport allows. Requests fail with
+    /// `wamp.error.payload_size_exceeded`, and an endpoint's result or error is replaced by that
+    /// error for the caller, so the session goes on. Returns false for messages without such a
+    /// fallback (HELLO, AUTHENTICATE, ...): then the connection has to end.
+    pub fn refuse_outgoing(&mut self, text: &str, why: &str, out: &mut Output) -> bool {
+        const URI: &str = "wamp.error.payload_size_exceeded";
+        let Ok(p) = Parts::parse(text) else {
+            return false;
+        };
+        let message = quote(&format!("the message is too large to send ({why})"));
+        match p.kind {
+            m::PUBLISH | m::SUBSCRIBE | m::UNSUBSCRIBE | m::CALL | m::REGISTER | m::UNREGISTER => {
+                let Ok(request) = p.id(1, "request id") else {
+                    return false;
+                };
+                match self.pending.remove(&request) {
+                    Some(r) => {
+                        self.streaming_calls.remove(&r.handle);
+                        out.to_js.push(format!(
+                            "[{},{},\"{URI}\",{{}},[{message}]]",
+                            m::ERROR,
+                            r.handle
+                        ));
+                    }
+                    // An unacknowledged publish has nobody waiting for it.
+                    None => out.to_js.push(events::internal_error(&format!(
+                        "{} not sent: the message is too large ({why})",
+                        p.name()
+                    ))),
+                }
+                true
+            }
+            m::YIELD | m::ERROR => {
+                let slot = if p.kind == m::YIELD { 1 } else { 2 };
+                let Ok(invocation) = p.id(slot, "invocation id") else {
+                    return false;
+                };
+                if p.kind == m::ERROR && p.raw(4) == Some(&format!("\"{URI}\"")[..]) {
+                    // Even the short error does not fit: nothing left to try.
+                    return false;
+                }
+                out.to_router.push(format!(
+                    "[{},{},{invocation},{{}},\"{URI}\",[{message}]]",
+                    m::ERROR,
+                    m::INVOCATION
+                ));
+                out.to_js.push(events::internal_error(&format!(
+                    "the answer to invocation {invocation} is too large to send ({why}); the caller gets {URI}"
+                )));
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The most recent cancelled request ids, bounded so that a long session does not accumulate
@@ -842,6 +897,32 @@ mod tests {
         s.on_message(r#"[8,48,1,{},"wamp.error.canceled"]"#, &mut out);
         assert_eq!(out.to_js, vec![r#"[8,5,"wamp.error.canceled",{}]"#]);
         assert!(!out.close_transport);
+    }
+
+    #[test]
+    fn oversized_requests_fail_alone() {
+        let (mut s, mut out) = established();
+        s.on_command(r#"[48,5,{},"com.big",["xxxx"]]"#, &mut out)
+            .unwrap();
+        s.on_command(r#"[64,6,{},"com.proc"]"#, &mut out).unwrap();
+        s.on_message("[65,2,99]", &mut out);
+        s.on_message(r#"[68,11,99,{}]"#, &mut out);
+        s.on_command(r#"[70,11,{},["huge"]]"#, &mut out).unwrap();
+        out.clear();
+        assert!(s.refuse_outgoing(r#"[48,1,{},"com.big",["xxxx"]]"#, "9 bytes", &mut out));
+        assert!(out.to_js[0].starts_with(
+            r#"[8,5,"wamp.error.payload_size_exceeded",{},["the message is too large"#
+        ));
+        assert_eq!(s.pending_requests(), 0, "the call is settled");
+        out.clear();
+        assert!(s.refuse_outgoing(r#"[70,11,{},["huge"]]"#, "9 bytes", &mut out));
+        assert!(out.to_router[0].starts_with(r#"[8,68,11,{},"wamp.error.payload_size_exceeded""#));
+        assert!(
+            !s.refuse_outgoing(&out.to_router[0].clone(), "9 bytes", &mut out),
+            "no loop"
+        );
+        assert!(!s.refuse_outgoing(r#"[5,"sig",{}]"#, "9 bytes", &mut out));
+        assert!(s.is_established());
     }
 
     #[test]

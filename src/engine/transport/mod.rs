@@ -16,6 +16,19 @@ pub enum Frame {
     Binary(Vec<u8>),
 }
 
+impl Frame {
+    pub fn len(&self) -> usize {
+        match self {
+            Frame::Text(t) => t.len(),
+            Frame::Binary(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What `Transport::recv` produced.
 #[derive(Debug)]
 pub enum Received {
@@ -68,6 +81,11 @@ impl Transport {
     /// The next frame or the end. Cancel-safe: it can be dropped in a `select!`.
     pub async fn recv(&mut self) -> Received {
         each!(self, t => t.recv().await)
+    }
+
+    /// The largest frame `feed` accepts, with the text that explains the limit; None = no limit.
+    pub fn send_limit(&self) -> Option<(usize, String)> {
+        each!(self, t => t.send_limit())
     }
 
     /// Queues a frame; `flush` sends what is queued.

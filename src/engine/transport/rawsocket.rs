@@ -313,20 +313,26 @@ impl RawSocket {
         self.framed.flush().await
     }
 
+    /// The largest frame we may send, with the text that explains the limit.
+    pub fn send_limit(&self) -> Option<(usize, String)> {
+        let note = if self.limit_is_ours {
+            format!("max_message_size is {} bytes", self.max_send)
+        } else {
+            format!(
+                "the router accepts at most {} bytes per message over RawSocket (from its handshake)",
+                self.max_send
+            )
+        };
+        Some((self.max_send, note))
+    }
+
     pub async fn feed(&mut self, frame: Frame) -> Result<(), TransportError> {
         let payload: Bytes = match frame {
             Frame::Text(t) => t.into(),
             Frame::Binary(b) => b.into(),
         };
         if payload.len() > self.max_send {
-            let limit_note = if self.limit_is_ours {
-                format!("max_message_size is {} bytes", self.max_send)
-            } else {
-                format!(
-                    "the router accepts at most {} bytes per message over RawSocket (from its handshake)",
-                    self.max_send
-                )
-            };
+            let limit_note = self.send_limit().map(|(_, note)| note).unwrap_or_default();
             return Err(TransportError::TooLarge {
                 size: payload.len(),
                 limit_note,

@@ -222,6 +222,12 @@ impl WebSocket {
         }
     }
 
+    /// The largest frame we may send, with the text that explains the limit.
+    pub fn send_limit(&self) -> Option<(usize, String)> {
+        self.max_send
+            .map(|max| (max, format!("max_message_size is {max} bytes")))
+    }
+
     pub async fn feed(&mut self, frame: Frame) -> Result<(), TransportError> {
         let size = match &frame {
             Frame::Text(t) => t.len(),
