@@ -116,8 +116,8 @@ declare namespace autobahn {
     /** WebSocket: extra HTTP headers for the opening handshake (e.g. a cookie or an API key). */
     headers?: Record<string, string | number>;
     /**
-     * Largest message we send (checked before sending; a bigger one ends the connection with
-     * `onclose('lost', {message: 'cannot send a message of N bytes: ...'})`) and, over WebSocket,
+     * Largest message we send (checked before sending: a bigger one is not sent and its request
+     * rejects with 'wamp.error.payload_size_exceeded'; the session goes on) and, over WebSocket,
      * accept. Default: no limit of ours (RawSocket always honours the router's handshake limit).
      */
     max_message_size?: number;
