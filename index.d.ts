@@ -199,7 +199,8 @@ declare namespace autobahn {
     transports?: TransportOptions[];
     /**
      * Seconds one transport entry may take to connect (TCP, TLS and the WebSocket/RawSocket
-     * handshake) before it counts as failed and the next entry is tried. Default 10.
+     * handshake) before it counts as failed and the next entry is tried; the router then gets as
+     * long again to answer HELLO (else `onclose('lost')`). Default 10.
      */
     connect_timeout?: number;
     /** Serializers for transport entries that do not name their own (see `TransportOptions.serializers`). */

@@ -95,6 +95,10 @@ test.before(async () => {
     startRouter({
       editConfig(config) {
         const transports = config.workers[0].transports;
+        // ws://.../small: a WebSocket path whose router-side limit is 2 KiB; ws://.../tiny: 1 KiB,
+        // less than Crossbar's own WELCOME, which it then never sends.
+        transports[0].websocket.small = { type: 'websocket', serializers: SERIALIZERS, options: { max_message_size: 2048 } };
+        transports[0].websocket.tiny = { type: 'websocket', serializers: SERIALIZERS, options: { max_message_size: 1024 } };
         transports.push({ type: 'rawsocket', endpoint: { type: 'unix', path: sockPath }, serializers: SERIALIZERS });
         transports.push({
           type: 'rawsocket',
@@ -547,4 +551,30 @@ test('websocket: max_message_size fails locally, before sending', async () => {
   assert.match(internal[0], /PUBLISH not sent: the message is too large/);
   assert.equal(c.isOpen, true);
   c.close();
+});
+
+test('websocket: a message the router refuses as too large ends the connection with its close code', async () => {
+  const { c, session } = await opened({ url: router.url.replace(/\/ws$/, '/small') });
+  const closed = new Promise((resolve) => {
+    c.onclose = (reason, details) => resolve({ reason, details });
+  });
+  const outcome = session.call('com.test.transports.small.ws', ['w'.repeat(4000)]).then(
+    () => 'resolved',
+    (e) => e
+  );
+  const { reason, details } = await closed;
+  assert.ok(['closed', 'lost'].includes(reason), reason);
+  assert.match(String(details.message), /code 1009/, JSON.stringify(details));
+  const e = await outcome;
+  assert.ok(e instanceof autobahn.Error);
+  assert.match(e.error, /^wamp\.close\./);
+});
+
+test('a router that never answers HELLO: the join times out after connect_timeout', async () => {
+  const started = Date.now();
+  const r = await openOnce({ url: router.url.replace(/\/ws$/, '/tiny'), connect_timeout: 1 });
+  assert.equal(r.session, undefined);
+  assert.equal(r.reason, 'lost');
+  assert.match(r.details.message, /did not answer HELLO within 1 s \(connect_timeout\)/);
+  assert.ok(Date.now() - started >= 900);
 });

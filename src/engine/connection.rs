@@ -215,6 +215,11 @@ impl Actor {
             &mut out,
         );
         let mut goodbye_deadline: Option<Instant> = None;
+        // A router that accepts the transport but never answers HELLO must not leave us waiting
+        // forever: the join gets `connect_timeout` too (a CHALLENGE stops the clock, since the
+        // answer then depends on the application's onchallenge).
+        let mut join_deadline =
+            Some(Instant::now() + Duration::from_secs_f64(self.config.connect_timeout.max(0.001)));
         let mut abandoned = false;
         let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
             was_clean,
@@ -293,6 +298,8 @@ impl Actor {
                             if self.config.debug {
                                 self.sink.emit(events::debug("rx", &text));
                             }
+                            // Any answer to HELLO (WELCOME, CHALLENGE, ABORT) ends the join clock.
+                            join_deadline = None;
                             session.on_message(&text, &mut out);
                         }
                         Err(e) => session.violate(&e.to_string(), &mut out),
@@ -334,6 +341,18 @@ impl Actor {
                     if goodbye_deadline.is_some() => {
                     // The router did not answer our GOODBYE: close anyway.
                     out.close_transport = true;
+                }
+                _ = tokio::time::sleep_until(join_deadline.unwrap_or_else(Instant::now)),
+                    if join_deadline.is_some() => {
+                    link.close().await;
+                    return ended(
+                        &session,
+                        false,
+                        Some(format!(
+                            "the router did not answer HELLO within {} s (connect_timeout)",
+                            self.config.connect_timeout
+                        )),
+                    );
                 }
             }
         }
