@@ -214,11 +214,21 @@ function isThenable(v) {
 const URI_LOOSE = /^([^\s.#]+\.)*([^\s.#]+)$/;
 const URI_LOOSE_EMPTY = /^(([^\s.#]+\.)|\.)*([^\s.#]+)?$/;
 
+// URIs already found valid (strictly): the same topic or procedure is checked on every call.
+const validUris = new Set();
+const VALID_URI_CACHE_SIZE = 1024;
+
 function checkUri(uri, what, allowEmptyComponents) {
   if (typeof uri !== 'string') {
     throw new TypeError(`${what} must be a string URI, got ${describe(uri)}`);
   }
+  if (validUris.has(uri)) return;
   const re = allowEmptyComponents ? URI_LOOSE_EMPTY : URI_LOOSE;
+  if (!allowEmptyComponents && URI_LOOSE.test(uri)) {
+    if (validUris.size >= VALID_URI_CACHE_SIZE) validUris.clear();
+    validUris.add(uri);
+    return;
+  }
   if (!re.test(uri) || uri.length === 0) {
     throw new AutobahnError('wamp.error.invalid_uri', [
       `invalid ${what} '${uri}': URI components are separated by '.', must not be empty` +
@@ -252,30 +262,33 @@ function checkArgs(args, kwargs, options, what) {
 // values JSON cannot carry, instead of JSON.stringify's silent `null` or omission. Under a binary
 // serializer (MessagePack, CBOR) a BigInt becomes a string of U+0001 + its digits, which the
 // engine writes as a 64-bit integer; JSON has no such integers, so there a BigInt is an error.
+//
+// The message is walked before a plain JSON.stringify (no replacer: V8's fast path, and a Buffer
+// never goes through Buffer#toJSON's array of numbers). Containers are copied only where
+// something inside them was replaced.
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
+// Deeper (or cyclic) structures are left to JSON.stringify, which reports cycles.
+const MAX_WALK_DEPTH = 200;
+const hasOwn = Object.prototype.hasOwnProperty;
 
-function jsonReplacer(key, value) {
-  return replaceValue.call(this, key, value, false);
-}
-
-function binaryReplacer(key, value) {
-  return replaceValue.call(this, key, value, true);
-}
-
-function replaceValue(key, value, bigIntAllowed) {
+function prepare(value, key, binary, depth) {
   switch (typeof value) {
     case 'string':
       if (!value.isWellFormed()) {
         throw new TypeError(`cannot serialize a string with a lone UTF-16 surrogate${where(key)}`);
       }
       return value;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return value;
     case 'function':
       throw new TypeError(`cannot serialize a function${where(key)}`);
     case 'symbol':
       throw new TypeError(`cannot serialize a symbol${where(key)}`);
     case 'bigint':
-      if (bigIntAllowed) {
+      if (binary) {
         if (value < INT64_MIN || value > UINT64_MAX) {
           throw new TypeError(`cannot serialize the BigInt ${value}${where(key)}: it does not fit 64 bits`);
         }
@@ -285,16 +298,31 @@ function replaceValue(key, value, bigIntAllowed) {
         `cannot serialize the BigInt ${value}${where(key)}: the JSON serializer carries only numbers ` +
           '(use the msgpack or cbor serializer for 64-bit integers)'
       );
-    case 'object': {
-      if (value === null) return value;
-      const original = this[key];
-      if (original instanceof Uint8Array) {
-        return '\u0000' + Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
+    default: {
+      if (value === null) return null;
+      if (value instanceof Uint8Array) {
+        return '\u0000' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
       }
-      return value;
+      if (depth > MAX_WALK_DEPTH || typeof value.toJSON === 'function') return value;
+      let copy = null;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i];
+          const p = prepare(v, i, binary, depth + 1);
+          if (p !== v && copy === null) copy = value.slice();
+          if (copy !== null) copy[i] = p;
+        }
+      } else {
+        for (const k in value) {
+          if (!hasOwn.call(value, k)) continue;
+          const v = value[k];
+          const p = prepare(v, k, binary, depth + 1);
+          if (p !== v && copy === null) copy = Object.assign({}, value);
+          if (copy !== null) copy[k] = p;
+        }
+      }
+      return copy || value;
     }
-    default:
-      return value;
   }
 }
 
@@ -304,7 +332,7 @@ function where(key) {
 
 function encode(msg, what, binary) {
   try {
-    return JSON.stringify(msg, binary ? binaryReplacer : jsonReplacer);
+    return JSON.stringify(prepare(msg, '', binary, 0));
   } catch (e) {
     const err = new TypeError(`${what}: payload cannot be serialized: ${e.message}`);
     err.cause = e;
