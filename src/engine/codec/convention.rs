@@ -31,8 +31,12 @@ fn encode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
 }
 
 fn push_quoted(out: &mut String, s: &str) {
-    // serde_json's string escaping cannot fail for a &str.
-    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    // Escape straight into the output (no intermediate String).
+    let mut buf = std::mem::take(out).into_bytes();
+    // Serializing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut buf, s);
+    // Valid UTF-8: `out` was, and the escaped text of a &str is.
+    *out = String::from_utf8(buf).unwrap_or_default();
 }
 
 fn push_integer(out: &mut String, v: i128) {
@@ -53,10 +57,11 @@ fn push_float(out: &mut String, v: f64) {
 }
 
 fn push_bytes(out: &mut String, b: &[u8]) {
-    let mut s = String::with_capacity(1 + b.len().div_ceil(3) * 4);
-    s.push(BYTES_MARK);
-    BASE64.encode_string(b, &mut s);
-    push_quoted(out, &s);
+    // "\u0000" + Base64: Base64 never needs escaping, so it goes straight into the output.
+    out.reserve(10 + b.len().div_ceil(3) * 4);
+    out.push_str("\"\\u0000");
+    BASE64.encode_string(b, out);
+    out.push('"');
 }
 
 /// A marked string from the JSON side, as what it stands for.
