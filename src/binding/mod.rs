@@ -18,24 +18,21 @@ use crate::engine::config::ConnectionConfig;
 use crate::engine::connection::{Actor, Command};
 use crate::engine::EventSink;
 
-/// The process-wide runtime: a current-thread scheduler on one dedicated thread, which is all
-/// socket I/O and timers need, and cheaper to wake than the multi-thread scheduler.
+/// The process-wide runtime: one worker thread is plenty for socket I/O and timers.
 fn runtime() -> Result<&'static tokio::runtime::Handle> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Handle, String>> = OnceLock::new();
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("autobahn-io")
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())?;
-            let handle = rt.handle().clone();
-            std::thread::Builder::new()
-                .name("autobahn-io".into())
-                .spawn(move || rt.block_on(std::future::pending::<()>()))
-                .map_err(|e| e.to_string())?;
-            Ok(handle)
+                .map_err(|e| e.to_string())
         })
         .as_ref()
+        .map(|rt| rt.handle())
         .map_err(|e| Error::from_reason(format!("cannot start the I/O runtime: {e}")))
 }
 
