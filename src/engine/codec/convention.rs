@@ -64,6 +64,48 @@ fn push_bytes(out: &mut String, b: &[u8]) {
     out.push('"');
 }
 
+type ToJson<T> = fn(&T, &mut String) -> Result<(), CodecError>;
+
+fn push_list<T>(out: &mut String, items: &[T], item: ToJson<T>) -> Result<(), CodecError> {
+    out.push('[');
+    for (n, v) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        item(v, out)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn push_map<'a, T: 'a>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'a T, &'a T)>,
+    mut key: impl FnMut(&T, &mut String) -> Result<(), CodecError>,
+    value: ToJson<T>,
+) -> Result<(), CodecError> {
+    out.push('{');
+    for (n, (k, v)) in entries.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        key(k, out)?;
+        out.push(':');
+        value(v, out)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// WAMP dicts have string keys; a key of another type becomes the string of its JSON text
+/// rather than failing the message.
+fn push_key_of<T>(key: &T, out: &mut String, to_json: ToJson<T>) -> Result<(), CodecError> {
+    let mut text = String::new();
+    to_json(key, &mut text)?;
+    push_quoted(out, &text);
+    Ok(())
+}
+
 /// A marked string from the JSON side, as what it stands for.
 enum Marked<'a> {
     Bytes(Vec<u8>),
@@ -123,39 +165,22 @@ fn msgpack_value_to_json(v: &rmpv::Value, out: &mut String) -> Result<(), CodecE
             None => return Err(decode_err("msgpack", "a string is not valid UTF-8")),
         },
         V::Binary(b) => push_bytes(out, b),
-        V::Array(items) => {
-            out.push('[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                msgpack_value_to_json(item, out)?;
-            }
-            out.push(']');
-        }
-        V::Map(entries) => {
-            out.push('{');
-            for (n, (k, val)) in entries.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                match k {
-                    V::String(s) => match s.as_str() {
-                        Some(s) => push_quoted(out, s),
-                        None => return Err(decode_err("msgpack", "a map key is not valid UTF-8")),
-                    },
-                    other => {
-                        // WAMP dicts have string keys; keep others readable rather than fail.
-                        let mut key = String::new();
-                        msgpack_value_to_json(other, &mut key)?;
-                        push_quoted(out, &key);
+        V::Array(items) => push_list(out, items, msgpack_value_to_json)?,
+        V::Map(entries) => push_map(
+            out,
+            entries.iter().map(|(k, v)| (k, v)),
+            |k, out| match k {
+                V::String(s) => match s.as_str() {
+                    Some(s) => {
+                        push_quoted(out, s);
+                        Ok(())
                     }
-                }
-                out.push(':');
-                msgpack_value_to_json(val, out)?;
-            }
-            out.push('}');
-        }
+                    None => Err(decode_err("msgpack", "a map key is not valid UTF-8")),
+                },
+                other => push_key_of(other, out, msgpack_value_to_json),
+            },
+            msgpack_value_to_json,
+        )?,
         V::Ext(kind, _) => {
             return Err(decode_err(
                 "msgpack",
@@ -248,35 +273,19 @@ fn cbor_value_to_json(v: &ciborium::Value, out: &mut String) -> Result<(), Codec
         V::Float(f) => push_float(out, *f),
         V::Text(s) => push_quoted(out, s),
         V::Bytes(b) => push_bytes(out, b),
-        V::Array(items) => {
-            out.push('[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
+        V::Array(items) => push_list(out, items, cbor_value_to_json)?,
+        V::Map(entries) => push_map(
+            out,
+            entries.iter().map(|(k, v)| (k, v)),
+            |k, out| match k {
+                V::Text(s) => {
+                    push_quoted(out, s);
+                    Ok(())
                 }
-                cbor_value_to_json(item, out)?;
-            }
-            out.push(']');
-        }
-        V::Map(entries) => {
-            out.push('{');
-            for (n, (k, val)) in entries.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                match k {
-                    V::Text(s) => push_quoted(out, s),
-                    other => {
-                        let mut key = String::new();
-                        cbor_value_to_json(other, &mut key)?;
-                        push_quoted(out, &key);
-                    }
-                }
-                out.push(':');
-                cbor_value_to_json(val, out)?;
-            }
-            out.push('}');
-        }
+                other => push_key_of(other, out, cbor_value_to_json),
+            },
+            cbor_value_to_json,
+        )?,
         // Tags (dates, bignums, ...) are not part of WAMP; keep the tagged value.
         V::Tag(_, inner) => cbor_value_to_json(inner, out)?,
         _ => return Err(decode_err("cbor", "unsupported CBOR value")),
@@ -394,6 +403,16 @@ mod tests {
         let mut f32_msg = vec![0x91, 0xca];
         f32_msg.extend_from_slice(&1.5f32.to_be_bytes());
         assert_eq!(msgpack_to_json(&f32_msg).unwrap(), "[1.5]");
+    }
+
+    #[test]
+    fn non_string_map_keys_become_strings() {
+        // msgpack {1: "a", true: "b"}
+        let wire = [0x82, 0x01, 0xa1, b'a', 0xc3, 0xa1, b'b'];
+        assert_eq!(msgpack_to_json(&wire).unwrap(), r#"{"1":"a","true":"b"}"#);
+        // CBOR {1: "a"}
+        let wire = [0xa1, 0x01, 0x61, b'a'];
+        assert_eq!(cbor_to_json(&wire).unwrap(), r#"{"1":"a"}"#);
     }
 
     #[test]
