@@ -10,7 +10,8 @@
 
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { useRouter, autobahn, uniqueUri, collector, deferred, withTimeout } = require('./helpers/session');
+const { useRouter, assertRejectsWith, autobahn, uniqueUri, collector, deferred, withTimeout } = require('./helpers/session');
+
 
 const T = { timeout: 20000 };
 const ctx = useRouter();
@@ -22,13 +23,6 @@ async function open(n, opts) {
   return out;
 }
 
-async function assertRejectsWith(promise, uri) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof autobahn.Error, `expected an autobahn.Error, got ${e}`);
-    assert.equal(e.error, uri);
-    return true;
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 

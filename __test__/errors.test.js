@@ -18,11 +18,7 @@ const {
 const T = { timeout: 20000 };
 const ctx = useRouter();
 
-async function pair(opts) {
-  const callee = await ctx.open(opts);
-  const caller = await ctx.open(opts);
-  return { callee: callee.session, caller: caller.session, calleeErrors: callee.userErrors, callerErrors: caller.userErrors };
-}
+const pair = (opts) => ctx.pair(opts);
 
 // Resolves to the rejection reason of `promise`; fails if it fulfils.
 async function rejectionOf(promise) {

@@ -6,29 +6,18 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { useRouter, autobahn, uniqueUri, deferred, withTimeout } = require('./helpers/session');
+const { useRouter, assertRejectsWith, autobahn, uniqueUri, deferred, withTimeout } = require('./helpers/session');
+
 
 const T = { timeout: 20000 };
 const ctx = useRouter();
 
-// A callee session and a caller session, each on its own connection.
-async function pair(opts) {
-  const callee = await ctx.open(opts);
-  const caller = await ctx.open(opts);
-  return { callee: callee.session, caller: caller.session, calleeErrors: callee.userErrors, callerErrors: caller.userErrors };
-}
+const pair = (opts) => ctx.pair(opts);
 
 function echo(args, kwargs) {
   return new autobahn.Result(args, kwargs);
 }
 
-async function assertRejectsWith(promise, uri) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof autobahn.Error, `expected an autobahn.Error, got ${e}`);
-    assert.equal(e.error, uri);
-    return true;
-  });
-}
 
 describe('calls between two sessions', () => {
   it('works both ways: each session calls the procedure the other one registered', T, async () => {

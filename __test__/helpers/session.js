@@ -23,6 +23,7 @@
 // still called.
 'use strict';
 
+const assert = require('node:assert/strict');
 const { before, after, afterEach } = require('node:test');
 const autobahn = require('../..');
 const { REALM, startRouter } = require('./router');
@@ -154,6 +155,17 @@ function useRouter(routerOptions) {
       ctx.connections.push(res.connection);
       return res;
     },
+    // A callee session and a caller session, each on its own connection.
+    async pair(opts) {
+      const callee = await ctx.open(opts);
+      const caller = await ctx.open(opts);
+      return {
+        callee: callee.session,
+        caller: caller.session,
+        calleeErrors: callee.userErrors,
+        callerErrors: caller.userErrors,
+      };
+    },
   };
   before(async () => {
     ctx.router = await startRouter(routerOptions);
@@ -166,8 +178,18 @@ function useRouter(routerOptions) {
   return ctx;
 }
 
+/** Asserts that `promise` rejects with an autobahn.Error whose URI is `uri`. */
+async function assertRejectsWith(promise, uri) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof autobahn.Error, `expected an autobahn.Error, got ${e}`);
+    assert.equal(e.error, uri);
+    return true;
+  });
+}
+
 module.exports = {
   useRouter,
+  assertRejectsWith,
   autobahn,
   openSession,
   closeConnection,
