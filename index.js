@@ -272,11 +272,21 @@ const UINT64_MAX = 2n ** 64n - 1n;
 const MAX_WALK_DEPTH = 200;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function prepare(value, key, binary, depth) {
+// Byte values from this size on cross to the engine as Buffers beside the text (no Base64 in
+// JavaScript, no copy into the JSON text); the text holds U+0000 + '#' + their index.
+const ATTACH_MIN_LEN = 1024;
+
+function prepare(value, key, binary, depth, attachments) {
   switch (typeof value) {
     case 'string':
       if (!value.isWellFormed()) {
         throw new TypeError(`cannot serialize a string with a lone UTF-16 surrogate${where(key)}`);
+      }
+      if (value.charCodeAt(0) === 0 && value.charCodeAt(1) === 35) {
+        throw new TypeError(
+          `cannot serialize the string '\\u0000#...'${where(key)}: a string starting with U+0000 stands ` +
+            'for bytes in Base64, and # is not Base64 (pass a Buffer for bytes)'
+        );
       }
       return value;
     case 'number':
@@ -301,14 +311,19 @@ function prepare(value, key, binary, depth) {
     default: {
       if (value === null) return null;
       if (value instanceof Uint8Array) {
-        return '\u0000' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+        const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        if (attachments !== null && bytes.length >= ATTACH_MIN_LEN) {
+          attachments.push(bytes);
+          return '\u0000#' + (attachments.length - 1);
+        }
+        return '\u0000' + bytes.toString('base64');
       }
       if (depth > MAX_WALK_DEPTH || typeof value.toJSON === 'function') return value;
       let copy = null;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           const v = value[i];
-          const p = prepare(v, i, binary, depth + 1);
+          const p = prepare(v, i, binary, depth + 1, attachments);
           if (p !== v && copy === null) copy = value.slice();
           if (copy !== null) copy[i] = p;
         }
@@ -316,7 +331,7 @@ function prepare(value, key, binary, depth) {
         for (const k in value) {
           if (!hasOwn.call(value, k)) continue;
           const v = value[k];
-          const p = prepare(v, k, binary, depth + 1);
+          const p = prepare(v, k, binary, depth + 1, attachments);
           if (p !== v && copy === null) copy = Object.assign({}, value);
           if (copy !== null) copy[k] = p;
         }
@@ -330,9 +345,10 @@ function where(key) {
   return key === '' ? '' : ` (at key '${key}')`;
 }
 
-function encode(msg, what, binary) {
+// With `attachments` (an array), large byte values are pushed there instead of going inline.
+function encode(msg, what, binary, attachments = null) {
   try {
-    return JSON.stringify(prepare(msg, '', binary, 0));
+    return JSON.stringify(prepare(msg, '', binary, 0, attachments));
   } catch (e) {
     const err = new TypeError(`${what}: payload cannot be serialized: ${e.message}`);
     err.cause = e;
@@ -340,10 +356,18 @@ function encode(msg, what, binary) {
   }
 }
 
+// The attachments of the batch being parsed (see _onBatch).
+let batchAttachments = null;
+
+function bytesOf(marked) {
+  if (marked.charCodeAt(1) !== 35) return Buffer.from(marked.slice(1), 'base64');
+  const bytes = batchAttachments !== null ? batchAttachments[+marked.slice(2)] : undefined;
+  if (bytes === undefined) throw new Error(`the engine sent no attachment ${marked.slice(2)}`);
+  return bytes;
+}
+
 function jsonReviver(_key, value) {
-  if (typeof value === 'string' && value.charCodeAt(0) === 0) {
-    return Buffer.from(value.slice(1), 'base64');
-  }
+  if (typeof value === 'string' && value.charCodeAt(0) === 0) return bytesOf(value);
   return value;
 }
 
@@ -353,7 +377,7 @@ const BIGINT_MARKED = /^\u0001-?\d+$/;
 function binaryReviver(_key, value) {
   if (typeof value === 'string') {
     const c = value.charCodeAt(0);
-    if (c === 0) return Buffer.from(value.slice(1), 'base64');
+    if (c === 0) return bytesOf(value);
     if (c === 1 && BIGINT_MARKED.test(value)) return BigInt(value.slice(1));
   }
   return value;
@@ -508,6 +532,7 @@ class Session {
     this._interruptible = new Map(); // invocation id -> Invocation whose signal was asked for
     this._inputs = new Map(); // invocation id -> ProgressStream of a progressive call invocation
     this._outbox = [];
+    this._attachments = []; // Buffers the outbox's placeholders refer to
     this._flushScheduled = false;
     this._flush = () => this._flushOutbox();
     this._prefixes = {};
@@ -518,7 +543,7 @@ class Session {
   }
 
   _enc(msg, what) {
-    return encode(msg, what, this._binary);
+    return encode(msg, what, this._binary, this._attachments);
   }
 
   get id() {
@@ -870,7 +895,13 @@ class Session {
     if (this._outbox.length === 0) return;
     const text = this._outbox.length === 1 ? this._outbox[0] : this._outbox.join('\n');
     this._outbox = [];
-    this._connection._native.send(this._serial, text);
+    if (this._attachments.length === 0) {
+      this._connection._native.send(this._serial, text);
+    } else {
+      const attachments = this._attachments;
+      this._attachments = [];
+      this._connection._native.send(this._serial, text, attachments);
+    }
   }
 
   _userError(err, msg) {
@@ -1181,7 +1212,7 @@ class Session {
     const abort = (message) => {
       this._connection._native.send(
         this._serial,
-        this._enc([MSG.ABORT, { message }, 'wamp.error.cannot_authenticate'], 'abort')
+        encode([MSG.ABORT, { message }, 'wamp.error.cannot_authenticate'], 'abort', this._binary)
       );
     };
     const onchallenge = conn._options.onchallenge;
@@ -1207,7 +1238,7 @@ class Session {
       }
       this._connection._native.send(
         this._serial,
-        this._enc([MSG.AUTHENTICATE, signature, authExtra], 'authenticate')
+        encode([MSG.AUTHENTICATE, signature, authExtra], 'authenticate', this._binary)
       );
     };
     const fail = (e) => {
@@ -1231,6 +1262,7 @@ class Session {
     this._id = null;
     this._features = null;
     this._outbox = [];
+    this._attachments = [];
     const uri = details.reason || 'wamp.close.transport_lost';
     const why = details.reason
       ? `the session was closed (${details.reason}${details.message ? `: ${details.message}` : ''})`
@@ -1526,7 +1558,7 @@ class Connection {
 
     this._onUserErrorHandler = options.on_user_error || defaultErrorHandler('user error');
     this._onInternalErrorHandler = options.on_internal_error || defaultErrorHandler('internal error');
-    this._native = new NativeConnection((batch) => this._onBatch(batch));
+    this._native = new NativeConnection((batch, attachments) => this._onBatch(batch, attachments));
     this._handleCounter = 0;
     this._active = false;
     this._connected = false;
@@ -1643,9 +1675,10 @@ class Connection {
     }
   }
 
-  _onBatch(batch) {
+  _onBatch(batch, attachments) {
     let events;
     try {
+      batchAttachments = attachments || null;
       if (this._binary) {
         events = batch.includes('\\u000') ? JSON.parse(batch, binaryReviver) : JSON.parse(batch);
       } else {
@@ -1654,6 +1687,8 @@ class Connection {
     } catch (e) {
       this._onInternalError(e, 'could not decode events from the engine');
       return;
+    } finally {
+      batchAttachments = null;
     }
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];

@@ -91,6 +91,57 @@ describe('payloads under each serializer', () => {
     });
   }
 
+  for (const name of Object.keys(SERIALIZERS)) {
+    it(`${name}: large binary values, many in one message and in one batch of events, arrive intact`, T, async () => {
+      const { session } = await open(name);
+      const proc = uniqueUri(`bigecho.${name}`);
+      await session.register(proc, (args, kwargs) => new autobahn.Result(args, kwargs));
+      const backing = crypto.randomBytes(3 * 1024 * 1024);
+      const args = [
+        crypto.randomBytes(1024), // the smallest size that travels beside the text
+        'between',
+        backing.subarray(12345, 12345 + 1024 * 1024), // a view into a larger buffer
+        new Uint8Array(crypto.randomBytes(5000)),
+        crypto.randomBytes(1023),
+      ];
+      const kwargs = { deep: { list: [crypto.randomBytes(64 * 1024), { b: crypto.randomBytes(2048) }] } };
+      const res = await session.call(proc, args, kwargs);
+      assert.equal(res.args.length, args.length);
+      for (let i = 0; i < args.length; i++) {
+        if (typeof args[i] === 'string') assert.equal(res.args[i], args[i]);
+        else assert.ok(Buffer.isBuffer(res.args[i]) && Buffer.from(args[i]).equals(res.args[i]), `args[${i}]`);
+      }
+      assert.ok(res.kwargs.deep.list[0].equals(kwargs.deep.list[0]));
+      assert.ok(res.kwargs.deep.list[1].b.equals(kwargs.deep.list[1].b));
+
+      // Events published in one synchronous run reach the subscriber in batches: every event's
+      // bytes must be its own, wherever it sits in a batch.
+      const topic = uniqueUri(`bigtopic.${name}`);
+      const count = 40;
+      const sent = Array.from({ length: count }, (_, i) => [crypto.randomBytes(1024 + i * 97), crypto.randomBytes(2000)]);
+      const received = [];
+      const all = deferred();
+      await session.subscribe(topic, (a) => {
+        received.push(a);
+        if (received.length === count) all.resolve();
+      });
+      for (const [x, y] of sent) session.publish(topic, [x, 'mid', y], {}, { exclude_me: false });
+      await withTimeout(all.promise, 10000, 'events');
+      for (let i = 0; i < count; i++) {
+        assert.ok(received[i][0].equals(sent[i][0]) && received[i][2].equals(sent[i][1]), `event ${i}`);
+        assert.equal(received[i][1], 'mid');
+      }
+    });
+  }
+
+  it('a string that looks like a binary placeholder is refused, not sent as bytes', async () => {
+    const { session } = await open('msgpack');
+    assert.throws(
+      () => session.call('com.x', ['\u0000#0']),
+      (e) => e instanceof TypeError && /U\+0000/.test(e.message) && /Buffer/.test(e.message)
+    );
+  });
+
   it('sessions on different serializers talk to each other (the router converts)', T, async () => {
     const callees = {};
     for (const name of Object.keys(SERIALIZERS)) {
@@ -217,12 +268,15 @@ describe('Autobahn|Python peer on each serializer', () => {
       it(`Node on ${node} -> Python on ${py}: bytes reversed, hashed, concatenated; values intact`, T, async () => {
         const { session } = await open(node);
         const p = peers[py].prefix;
-        const data = crypto.randomBytes(1000);
-        const reversed = await session.call(`${p}.bytes.reverse`, [data]);
-        assert.ok(Buffer.isBuffer(reversed));
-        assert.deepEqual(reversed, Buffer.from(data).reverse());
-        const digest = await session.call(`${p}.bytes.sha256`, [data]);
-        assert.deepEqual(digest, crypto.createHash('sha256').update(data).digest());
+        // Small bytes cross to the engine inline, large ones as separate buffers.
+        for (const size of [1000, 200 * 1024]) {
+          const data = crypto.randomBytes(size);
+          const reversed = await session.call(`${p}.bytes.reverse`, [data]);
+          assert.ok(Buffer.isBuffer(reversed));
+          assert.deepEqual(reversed, Buffer.from(data).reverse());
+          const digest = await session.call(`${p}.bytes.sha256`, [data]);
+          assert.deepEqual(digest, crypto.createHash('sha256').update(data).digest());
+        }
         const joined = await session.call(`${p}.bytes.concat`, [Buffer.from('ab'), Buffer.from([0, 255])]);
         assert.deepEqual(joined, Buffer.from([0x61, 0x62, 0, 255]));
         assert.equal(await session.call(`${p}.add2`, [2, 3]), 5);

@@ -1,7 +1,8 @@
 //! The napi layer: one `NativeConnection` per JavaScript `Connection`. Commands go to the
 //! connection actor over a channel; events come back through one threadsafe function, in
 //! batches: whatever the engine queued before the JavaScript thread got round to it crosses
-//! as one string (a JSON array of events) in one call.
+//! as one string (a JSON array of events) in one call, with the batch's binary attachments as
+//! Buffers beside it.
 
 mod auth;
 
@@ -14,6 +15,7 @@ use napi_derive::napi;
 use parking_lot::Mutex;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
+use crate::engine::codec::convention::renumber_attachments;
 use crate::engine::config::ConnectionConfig;
 use crate::engine::connection::{Actor, Command};
 use crate::engine::EventSink;
@@ -38,30 +40,67 @@ fn runtime() -> Result<&'static tokio::runtime::Handle> {
 
 /// Weak: the callback alone never keeps Node alive; index.js holds the event loop open while
 /// a connection is active.
-type EventCallback = ThreadsafeFunction<(), (), String, Status, false, true>;
+type EventCallback = ThreadsafeFunction<(), (), BatchArgs, Status, false, true>;
+/// `(batch, attachments)`: the JSON text of an array of events, and its Buffers (or null).
+type BatchArgs = FnArgs<(String, Option<Vec<Buffer>>)>;
 
-struct BatchSink {
+#[derive(Default)]
+struct Batch {
     /// Events waiting for the JavaScript thread, as `[ev1,ev2,...` (closing bracket added on
     /// delivery). Empty when nothing is waiting.
-    queue: Arc<Mutex<String>>,
+    text: String,
+    /// The batch's attachments; placeholders in `text` number them from 0.
+    attachments: Vec<Vec<u8>>,
+}
+
+struct BatchSink {
+    queue: Arc<Mutex<Batch>>,
     callback: EventCallback,
+}
+
+impl BatchSink {
+    fn push(q: &mut Batch, event: &str) -> bool {
+        let first = q.text.is_empty();
+        q.text.push(if first { '[' } else { ',' });
+        q.text.push_str(event);
+        first
+    }
+
+    fn notify(&self) {
+        // One call per batch: later events join the queued batch until JavaScript takes it.
+        // A closing environment refuses the call; there is nobody left to tell.
+        let _ = self
+            .callback
+            .call((), ThreadsafeFunctionCallMode::NonBlocking);
+    }
 }
 
 impl EventSink for BatchSink {
     fn emit(&self, event: String) {
+        let first = BatchSink::push(&mut self.queue.lock(), &event);
+        if first {
+            self.notify();
+        }
+    }
+
+    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<Vec<u8>>) {
         let first = {
             let mut q = self.queue.lock();
-            let first = q.is_empty();
-            q.push(if first { '[' } else { ',' });
-            q.push_str(&event);
+            let offset = q.attachments.len();
+            let mut first = false;
+            for event in events.drain(..) {
+                first |= if attachments.is_empty() || offset == 0 {
+                    BatchSink::push(&mut q, &event)
+                } else {
+                    // Earlier events of this batch hold attachments already.
+                    BatchSink::push(&mut q, &renumber_attachments(&event, offset))
+                };
+            }
+            q.attachments.extend(attachments);
             first
         };
-        // One call per batch: later events join the queued batch until JavaScript takes it.
         if first {
-            // A closing environment refuses the call; there is nobody left to tell.
-            let _ = self
-                .callback
-                .call((), ThreadsafeFunctionCallMode::NonBlocking);
+            self.notify();
         }
     }
 }
@@ -77,19 +116,24 @@ pub struct NativeConnection {
 impl NativeConnection {
     /// `on_events(batch)` receives the JSON text of an array of events.
     #[napi(constructor)]
-    pub fn new(on_events: Function<String, ()>) -> Result<Self> {
-        let queue = Arc::new(Mutex::new(String::new()));
+    pub fn new(on_events: Function<BatchArgs, ()>) -> Result<Self> {
+        let queue = Arc::new(Mutex::new(Batch::default()));
         let drain = queue.clone();
         let callback = on_events
             .build_threadsafe_function::<()>()
             .weak::<true>()
             .build_callback(move |_ctx| {
-                let mut batch = std::mem::take(&mut *drain.lock());
-                if batch.is_empty() {
-                    batch.push('[');
+                let Batch {
+                    mut text,
+                    attachments,
+                } = std::mem::take(&mut *drain.lock());
+                if text.is_empty() {
+                    text.push('[');
                 }
-                batch.push(']');
-                Ok(batch)
+                text.push(']');
+                let buffers = (!attachments.is_empty())
+                    .then(|| attachments.into_iter().map(Buffer::from).collect());
+                Ok(FnArgs::from((text, buffers)))
             })?;
         Ok(NativeConnection {
             sink: Arc::new(BatchSink { queue, callback }),
@@ -112,10 +156,18 @@ impl NativeConnection {
         Ok(())
     }
 
-    /// Sends WAMP commands (separated by newlines) on the session with this serial.
+    /// Sends WAMP commands (separated by newlines) on the session with this serial, with the
+    /// binary attachments their placeholders refer to.
     #[napi]
-    pub fn send(&self, serial: u32, text: String) {
-        self.command(Command::Send { serial, text });
+    pub fn send(&self, serial: u32, text: String, attachments: Option<Vec<Buffer>>) {
+        let attachments = attachments
+            .map(|list| list.iter().map(|b| b.to_vec()).collect())
+            .unwrap_or_default();
+        self.command(Command::Send {
+            serial,
+            text,
+            attachments,
+        });
     }
 
     #[napi]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Instant};
 
+use super::codec::convention::Outgoing;
 use super::codec::Codec;
 use super::config::{ConnectionConfig, TransportConfig, DEFAULT_CONNECT_TIMEOUT};
 use super::error::TransportError;
@@ -22,8 +23,12 @@ use super::EventSink;
 #[derive(Debug)]
 pub enum Command {
     /// WAMP commands for the session with this serial, separated by `\n` (JSON text never
-    /// contains a raw newline).
-    Send { serial: u32, text: String },
+    /// contains a raw newline), and the binary attachments their placeholders refer to.
+    Send {
+        serial: u32,
+        text: String,
+        attachments: Vec<Vec<u8>>,
+    },
     /// `connection.close(reason, message)`.
     Close {
         reason: Option<String>,
@@ -221,6 +226,11 @@ impl Actor {
         let mut join_deadline =
             Some(Instant::now() + Duration::from_secs_f64(self.config.connect_timeout.max(0.001)));
         let mut abandoned = false;
+        // Binary values beside the text: those of the commands being sent, and those of the
+        // message received, which go to JavaScript with the events it produced.
+        let mut outgoing: Outgoing = Vec::new();
+        let mut incoming: Vec<Vec<u8>> = Vec::new();
+        let takes_attachments = codec != Codec::Json;
         let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
             was_clean,
             leave: session.leave_info().cloned(),
@@ -228,10 +238,11 @@ impl Actor {
         };
         loop {
             if !out.to_js.is_empty() {
-                for ev in out.to_js.drain(..) {
-                    self.sink.emit(ev);
-                }
+                self.sink
+                    .emit_all(&mut out.to_js, std::mem::take(&mut incoming));
             }
+            // Attachments of a message that produced no event have nobody to go to.
+            incoming.clear();
             if !out.to_router.is_empty() {
                 let mut failure = None;
                 let mut refused = Vec::new();
@@ -240,7 +251,7 @@ impl Actor {
                     if self.config.debug {
                         self.sink.emit(events::debug("tx", &msg));
                     }
-                    let frame = match codec.encode(msg) {
+                    let frame = match codec.encode(msg, &mut outgoing) {
                         Ok(frame) => frame,
                         Err(e) => {
                             // Our own message did not encode: a bug, not the router's fault.
@@ -251,7 +262,7 @@ impl Actor {
                     if let Some((_, note)) = limit.as_ref().filter(|(max, _)| frame.len() > *max) {
                         // Too large to send: the request fails, the connection stays.
                         let size = frame.len();
-                        match codec.decode(frame) {
+                        match codec.decode(frame, None) {
                             Ok(text) => refused.push((text, format!("{size} bytes, but {note}"))),
                             Err(e) => failure = Some(e.to_string()),
                         }
@@ -262,6 +273,7 @@ impl Actor {
                         break;
                     }
                 }
+                outgoing.clear();
                 if failure.is_none() {
                     if let Err(e) = link.flush().await {
                         failure = Some(e.to_string());
@@ -293,7 +305,9 @@ impl Actor {
             }
             tokio::select! {
                 received = link.recv() => match received {
-                    Received::Frame(frame) => match codec.decode(frame) {
+                    Received::Frame(frame) => match codec
+                        .decode(frame, Some(&mut incoming).filter(|_| takes_attachments))
+                    {
                         Ok(text) => {
                             if self.config.debug {
                                 self.sink.emit(events::debug("rx", &text));
@@ -312,8 +326,9 @@ impl Actor {
                     }
                 },
                 cmd = self.commands.recv() => match cmd {
-                    Some(Command::Send { serial: s, text }) => {
+                    Some(Command::Send { serial: s, text, attachments }) => {
                         if s == serial {
+                            outgoing = attachments.into_iter().map(Some).collect();
                             for line in text.split('\n') {
                                 if let Err(e) = session.on_command(line, &mut out) {
                                     out.to_js.push(events::internal_error(&e));

@@ -45,17 +45,27 @@ impl Codec {
         }
     }
 
-    /// JSON text (the engine's form) -> a wire frame.
-    pub fn encode(self, json: String) -> Result<Frame, CodecError> {
+    /// JSON text (the engine's form) -> a wire frame. Placeholders in the text take their
+    /// bytes from `attachments`.
+    pub fn encode(
+        self,
+        json: String,
+        attachments: &mut convention::Outgoing,
+    ) -> Result<Frame, CodecError> {
         match self {
-            Codec::Json => Ok(Frame::Text(json)),
-            Codec::MsgPack => convention::json_to_msgpack(&json).map(Frame::Binary),
-            Codec::Cbor => convention::json_to_cbor(&json).map(Frame::Binary),
+            Codec::Json => convention::inline_attachments(json, attachments).map(Frame::Text),
+            Codec::MsgPack => convention::json_to_msgpack(&json, attachments).map(Frame::Binary),
+            Codec::Cbor => convention::json_to_cbor(&json, attachments).map(Frame::Binary),
         }
     }
 
-    /// A wire frame -> JSON text.
-    pub fn decode(self, frame: Frame) -> Result<String, CodecError> {
+    /// A wire frame -> JSON text. With `attachments`, a binary serializer's large byte values
+    /// go there, with placeholders in the text (JSON carries Base64 on the wire, so it keeps it).
+    pub fn decode(
+        self,
+        frame: Frame,
+        attachments: Option<&mut Vec<Vec<u8>>>,
+    ) -> Result<String, CodecError> {
         match (self, frame) {
             (Codec::Json, Frame::Text(t)) => Ok(t),
             (Codec::Json, Frame::Binary(b)) => {
@@ -64,8 +74,8 @@ impl Codec {
                     reason: "not UTF-8".into(),
                 })
             }
-            (Codec::MsgPack, Frame::Binary(b)) => convention::msgpack_to_json(&b),
-            (Codec::Cbor, Frame::Binary(b)) => convention::cbor_to_json(&b),
+            (Codec::MsgPack, Frame::Binary(b)) => convention::msgpack_to_json(&b, attachments),
+            (Codec::Cbor, Frame::Binary(b)) => convention::cbor_to_json(&b, attachments),
             (codec, Frame::Text(_)) => Err(CodecError::Decode {
                 codec: codec.name(),
                 reason: "a text frame on a binary serializer".into(),
