@@ -272,9 +272,11 @@ const UINT64_MAX = 2n ** 64n - 1n;
 const MAX_WALK_DEPTH = 200;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-// Byte values from this size on cross to the engine as Buffers beside the text (no Base64 in
-// JavaScript, no copy into the JSON text); the text holds U+0000 + '#' + their index.
+// Byte values and strings from these sizes on cross to the engine beside the text ("attachments":
+// no Base64 or escaping in JavaScript, no copy into the JSON text); the text holds U+0000 + '#' +
+// their index. The engine sends large values of incoming messages the same way.
 const ATTACH_MIN_LEN = 1024;
+const ATTACH_MIN_TEXT_LEN = 16 * 1024;
 
 function prepare(value, key, binary, depth, attachments) {
   switch (typeof value) {
@@ -282,11 +284,19 @@ function prepare(value, key, binary, depth, attachments) {
       if (!value.isWellFormed()) {
         throw new TypeError(`cannot serialize a string with a lone UTF-16 surrogate${where(key)}`);
       }
-      if (value.charCodeAt(0) === 0 && value.charCodeAt(1) === 35) {
-        throw new TypeError(
-          `cannot serialize the string '\\u0000#...'${where(key)}: a string starting with U+0000 stands ` +
-            'for bytes in Base64, and # is not Base64 (pass a Buffer for bytes)'
-        );
+      if (value.charCodeAt(0) <= 1) {
+        if (value.charCodeAt(0) === 0 && value.charCodeAt(1) === 35) {
+          throw new TypeError(
+            `cannot serialize the string '\\u0000#...'${where(key)}: a string starting with U+0000 stands ` +
+              'for bytes in Base64, and # is not Base64 (pass a Buffer for bytes)'
+          );
+        }
+        // Marked strings stay inline, where the engine reads them as what they stand for.
+        return value;
+      }
+      if (attachments !== null && value.length >= ATTACH_MIN_TEXT_LEN) {
+        attachments.push(value);
+        return '\u0000#' + (attachments.length - 1);
       }
       return value;
     case 'number':
@@ -532,7 +542,7 @@ class Session {
     this._interruptible = new Map(); // invocation id -> Invocation whose signal was asked for
     this._inputs = new Map(); // invocation id -> ProgressStream of a progressive call invocation
     this._outbox = [];
-    this._attachments = []; // Buffers the outbox's placeholders refer to
+    this._attachments = []; // Buffers and strings the outbox's placeholders refer to
     this._flushScheduled = false;
     this._flush = () => this._flushOutbox();
     this._prefixes = {};

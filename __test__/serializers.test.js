@@ -92,7 +92,7 @@ describe('payloads under each serializer', () => {
   }
 
   for (const name of Object.keys(SERIALIZERS)) {
-    it(`${name}: large binary values, many in one message and in one batch of events, arrive intact`, T, async () => {
+    it(`${name}: large binary values and long strings, many in one message and in one batch of events, arrive intact`, T, async () => {
       const { session } = await open(name);
       const proc = uniqueUri(`bigecho.${name}`);
       await session.register(proc, (args, kwargs) => new autobahn.Result(args, kwargs));
@@ -103,22 +103,34 @@ describe('payloads under each serializer', () => {
         backing.subarray(12345, 12345 + 1024 * 1024), // a view into a larger buffer
         new Uint8Array(crypto.randomBytes(5000)),
         crypto.randomBytes(1023),
+        // Long strings (the size from which they travel beside the text, and larger) with
+        // what JSON must escape and what UTF-8 needs several bytes for.
+        'x'.repeat(16 * 1024),
+        'line "one"\n\ttab \\ back ☃ 😀 é\u0002'.repeat(40000),
+        // A long marked string stays the bytes it stands for.
+        '\u0000' + crypto.randomBytes(30000).toString('base64'),
       ];
-      const kwargs = { deep: { list: [crypto.randomBytes(64 * 1024), { b: crypto.randomBytes(2048) }] } };
+      const kwargs = { deep: { list: [crypto.randomBytes(64 * 1024), { b: crypto.randomBytes(2048), s: '€'.repeat(20000) }] } };
       const res = await session.call(proc, args, kwargs);
       assert.equal(res.args.length, args.length);
       for (let i = 0; i < args.length; i++) {
-        if (typeof args[i] === 'string') assert.equal(res.args[i], args[i]);
-        else assert.ok(Buffer.isBuffer(res.args[i]) && Buffer.from(args[i]).equals(res.args[i]), `args[${i}]`);
+        if (typeof args[i] !== 'string') {
+          assert.ok(Buffer.isBuffer(res.args[i]) && Buffer.from(args[i]).equals(res.args[i]), `args[${i}]`);
+        } else if (args[i].charCodeAt(0) === 0) {
+          assert.ok(Buffer.isBuffer(res.args[i]) && res.args[i].equals(Buffer.from(args[i].slice(1), 'base64')), `args[${i}]`);
+        } else {
+          assert.equal(res.args[i], args[i], `args[${i}]`);
+        }
       }
       assert.ok(res.kwargs.deep.list[0].equals(kwargs.deep.list[0]));
       assert.ok(res.kwargs.deep.list[1].b.equals(kwargs.deep.list[1].b));
+      assert.equal(res.kwargs.deep.list[1].s, kwargs.deep.list[1].s);
 
       // Events published in one synchronous run reach the subscriber in batches: every event's
       // bytes must be its own, wherever it sits in a batch.
       const topic = uniqueUri(`bigtopic.${name}`);
       const count = 40;
-      const sent = Array.from({ length: count }, (_, i) => [crypto.randomBytes(1024 + i * 97), crypto.randomBytes(2000)]);
+      const sent = Array.from({ length: count }, (_, i) => [crypto.randomBytes(1024 + i * 97), `${i} ${'ü'.repeat(20000)}`]);
       const received = [];
       const all = deferred();
       await session.subscribe(topic, (a) => {
@@ -128,7 +140,7 @@ describe('payloads under each serializer', () => {
       for (const [x, y] of sent) session.publish(topic, [x, 'mid', y], {}, { exclude_me: false });
       await withTimeout(all.promise, 10000, 'events');
       for (let i = 0; i < count; i++) {
-        assert.ok(received[i][0].equals(sent[i][0]) && received[i][2].equals(sent[i][1]), `event ${i}`);
+        assert.ok(received[i][0].equals(sent[i][0]) && received[i][2] === sent[i][1], `event ${i}`);
         assert.equal(received[i][1], 'mid');
       }
     });
@@ -280,9 +292,10 @@ describe('Autobahn|Python peer on each serializer', () => {
         const joined = await session.call(`${p}.bytes.concat`, [Buffer.from('ab'), Buffer.from([0, 255])]);
         assert.deepEqual(joined, Buffer.from([0x61, 0x62, 0, 255]));
         assert.equal(await session.call(`${p}.add2`, [2, 3]), 5);
-        const echoed = await session.call(`${p}.echo`, ['ü', 1.5, { k: [null, true] }], { kw: 'v' });
-        assert.deepEqual(echoed.args, ['ü', 1.5, { k: [null, true] }]);
-        assert.deepEqual(echoed.kwargs, { kw: 'v' });
+        const long = 'ü "q"\n'.repeat(10000);
+        const echoed = await session.call(`${p}.echo`, ['ü', 1.5, { k: [null, true] }, long], { kw: 'v', long });
+        assert.deepEqual(echoed.args, ['ü', 1.5, { k: [null, true] }, long]);
+        assert.deepEqual(echoed.kwargs, { kw: 'v', long });
       });
     }
   }

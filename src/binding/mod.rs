@@ -1,8 +1,8 @@
 //! The napi layer: one `NativeConnection` per JavaScript `Connection`. Commands go to the
 //! connection actor over a channel; events come back through one threadsafe function, in
 //! batches: whatever the engine queued before the JavaScript thread got round to it crosses
-//! as one string (a JSON array of events) in one call, with the batch's binary attachments as
-//! Buffers beside it.
+//! as one string (a JSON array of events) in one call, with the batch's attachments (Buffers
+//! and long strings) beside it.
 
 mod auth;
 
@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::engine::codec::convention::renumber_attachments;
+use crate::engine::codec::Attachment;
 use crate::engine::config::ConnectionConfig;
 use crate::engine::connection::{Actor, Command};
 use crate::engine::EventSink;
@@ -41,8 +42,9 @@ fn runtime() -> Result<&'static tokio::runtime::Handle> {
 /// Weak: the callback alone never keeps Node alive; index.js holds the event loop open while
 /// a connection is active.
 type EventCallback = ThreadsafeFunction<(), (), BatchArgs, Status, false, true>;
-/// `(batch, attachments)`: the JSON text of an array of events, and its Buffers (or null).
-type BatchArgs = FnArgs<(String, Option<Vec<Buffer>>)>;
+/// `(batch, attachments)`: the JSON text of an array of events, and its attachments (or null).
+type BatchArgs = FnArgs<(String, Option<Vec<JsAttachment>>)>;
+type JsAttachment = Either<Buffer, String>;
 
 #[derive(Default)]
 struct Batch {
@@ -50,7 +52,7 @@ struct Batch {
     /// delivery). Empty when nothing is waiting.
     text: String,
     /// The batch's attachments; placeholders in `text` number them from 0.
-    attachments: Vec<Vec<u8>>,
+    attachments: Vec<Attachment>,
 }
 
 struct BatchSink {
@@ -83,7 +85,7 @@ impl EventSink for BatchSink {
         }
     }
 
-    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<Vec<u8>>) {
+    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<Attachment>) {
         let first = {
             let mut q = self.queue.lock();
             let offset = q.attachments.len();
@@ -131,9 +133,16 @@ impl NativeConnection {
                     text.push('[');
                 }
                 text.push(']');
-                let buffers = (!attachments.is_empty())
-                    .then(|| attachments.into_iter().map(Buffer::from).collect());
-                Ok(FnArgs::from((text, buffers)))
+                let values = (!attachments.is_empty()).then(|| {
+                    attachments
+                        .into_iter()
+                        .map(|a| match a {
+                            Attachment::Bytes(b) => Either::A(Buffer::from(b)),
+                            Attachment::Text(t) => Either::B(t),
+                        })
+                        .collect()
+                });
+                Ok(FnArgs::from((text, values)))
             })?;
         Ok(NativeConnection {
             sink: Arc::new(BatchSink { queue, callback }),
@@ -157,11 +166,18 @@ impl NativeConnection {
     }
 
     /// Sends WAMP commands (separated by newlines) on the session with this serial, with the
-    /// binary attachments their placeholders refer to.
+    /// attachments (Buffers and long strings) their placeholders refer to.
     #[napi]
-    pub fn send(&self, serial: u32, text: String, attachments: Option<Vec<Buffer>>) {
+    pub fn send(&self, serial: u32, text: String, attachments: Option<Vec<JsAttachment>>) {
         let attachments = attachments
-            .map(|list| list.iter().map(|b| b.to_vec()).collect())
+            .map(|list| {
+                list.into_iter()
+                    .map(|a| match a {
+                        Either::A(b) => Attachment::Bytes(b.to_vec()),
+                        Either::B(t) => Attachment::Text(t),
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         self.command(Command::Send {
             serial,

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Instant};
 
 use super::codec::convention::Outgoing;
-use super::codec::Codec;
+use super::codec::{Attachment, Codec};
 use super::config::{ConnectionConfig, TransportConfig, DEFAULT_CONNECT_TIMEOUT};
 use super::error::TransportError;
 use super::events::{self, CloseDetails, TransportInfo};
@@ -23,11 +23,11 @@ use super::EventSink;
 #[derive(Debug)]
 pub enum Command {
     /// WAMP commands for the session with this serial, separated by `\n` (JSON text never
-    /// contains a raw newline), and the binary attachments their placeholders refer to.
+    /// contains a raw newline), and the attachments their placeholders refer to.
     Send {
         serial: u32,
         text: String,
-        attachments: Vec<Vec<u8>>,
+        attachments: Vec<Attachment>,
     },
     /// `connection.close(reason, message)`.
     Close {
@@ -226,10 +226,10 @@ impl Actor {
         let mut join_deadline =
             Some(Instant::now() + Duration::from_secs_f64(self.config.connect_timeout.max(0.001)));
         let mut abandoned = false;
-        // Binary values beside the text: those of the commands being sent, and those of the
+        // Values beside the text: those of the commands being sent, and those of the
         // message received, which go to JavaScript with the events it produced.
         let mut outgoing: Outgoing = Vec::new();
-        let mut incoming: Vec<Vec<u8>> = Vec::new();
+        let mut incoming: Vec<Attachment> = Vec::new();
         let takes_attachments = codec != Codec::Json;
         let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
             was_clean,

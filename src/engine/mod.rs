@@ -16,7 +16,7 @@ pub mod transport;
 /// array (see `events`); the sink batches them so that one crossing carries many events.
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: String);
-    /// Emits (and empties) `events` at once, with the binary attachments their placeholders
+    /// Emits (and empties) `events` at once, with the attachments their placeholders
     /// number from 0 (see `codec::convention`).
-    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<Vec<u8>>);
+    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<codec::Attachment>);
 }

@@ -5,9 +5,10 @@
 //! convention for JSON) and U+0001 + decimal digits for big integers. Binary serializers carry
 //! both natively (bin / byte string, 64-bit integers).
 //!
-//! Large byte values need not cross between JavaScript and the engine as Base64 at all: they
-//! travel beside the text as separate buffers ("attachments"), and the text holds a placeholder,
-//! U+0000 + `#` + the attachment's index (`#` is not a Base64 character, so the two never mix).
+//! Large values need not cross between JavaScript and the engine inside the JSON text at all:
+//! byte values (no Base64) and long strings (no escaping, no JSON parsing) travel beside the text
+//! as separate values ("attachments"), and the text holds a placeholder, U+0000 + `#` + the
+//! attachment's index (`#` is not a Base64 character, so the two never mix).
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -24,9 +25,19 @@ const ATTACHMENT_MARK: char = '#';
 /// Incoming byte values at least this long become attachments (when the caller takes them);
 /// smaller ones stay inline, where Base64 is cheaper than a buffer of their own.
 pub const ATTACH_MIN_LEN: usize = 1024;
+/// The same for strings (in bytes of UTF-8): below it, escaping and parsing cost less than a
+/// value of their own.
+pub const ATTACH_MIN_TEXT_LEN: usize = 16 * 1024;
 
-/// Byte values sent from JavaScript beside the text, by placeholder index. Each is taken once.
-pub type Outgoing = Vec<Option<Vec<u8>>>;
+/// A value that travels beside the JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attachment {
+    Bytes(Vec<u8>),
+    Text(String),
+}
+
+/// Attachments sent from JavaScript, by placeholder index. Each is taken once.
+pub type Outgoing = Vec<Option<Attachment>>;
 
 fn decode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
     CodecError::Decode {
@@ -72,15 +83,39 @@ fn push_float(out: &mut String, v: f64) {
 /// caller takes them as attachments.
 struct JsonOut<'a> {
     text: String,
-    attachments: Option<&'a mut Vec<Vec<u8>>>,
+    attachments: Option<&'a mut Vec<Attachment>>,
+}
+
+impl JsonOut<'_> {
+    fn push_placeholder(&mut self, value: Attachment) {
+        if let Some(attachments) = self.attachments.as_mut() {
+            self.text.push_str("\"\\u0000#");
+            self.text.push_str(&attachments.len().to_string());
+            self.text.push('"');
+            attachments.push(value);
+        }
+    }
+
+    /// Whether a string of this length goes beside the text. Strings starting with a mark stay
+    /// inline, where JavaScript reads them as what they stand for, as it always has.
+    fn attaches_text(&self, s: &str) -> bool {
+        self.attachments.is_some()
+            && s.len() >= ATTACH_MIN_TEXT_LEN
+            && !s.starts_with([BYTES_MARK, BIGINT_MARK])
+    }
+
+    fn push_text(&mut self, s: &mut String) {
+        if self.attaches_text(s) {
+            self.push_placeholder(Attachment::Text(std::mem::take(s)));
+        } else {
+            push_quoted(&mut self.text, s);
+        }
+    }
 }
 
 fn push_bytes(w: &mut JsonOut, b: &mut Vec<u8>) {
-    if let Some(attachments) = w.attachments.as_mut().filter(|_| b.len() >= ATTACH_MIN_LEN) {
-        w.text.push_str("\"\\u0000#");
-        w.text.push_str(&attachments.len().to_string());
-        w.text.push('"');
-        attachments.push(std::mem::take(b));
+    if w.attachments.is_some() && b.len() >= ATTACH_MIN_LEN {
+        w.push_placeholder(Attachment::Bytes(std::mem::take(b)));
         return;
     }
     // "\u0000" + Base64: Base64 never needs escaping, so it goes straight into the output.
@@ -141,6 +176,7 @@ enum Marked<'a> {
     Bytes(Vec<u8>),
     Int(i128),
     Text(&'a str),
+    OwnedText(String),
 }
 
 fn unmark<'a>(
@@ -150,7 +186,10 @@ fn unmark<'a>(
 ) -> Result<Marked<'a>, CodecError> {
     if let Some(rest) = s.strip_prefix(BYTES_MARK) {
         if let Some(index) = rest.strip_prefix(ATTACHMENT_MARK) {
-            return take_attachment(index, attachments, codec).map(Marked::Bytes);
+            return take_attachment(index, attachments, codec).map(|a| match a {
+                Attachment::Bytes(b) => Marked::Bytes(b),
+                Attachment::Text(t) => Marked::OwnedText(t),
+            });
         }
         if let Ok(bytes) = BASE64.decode(rest) {
             return Ok(Marked::Bytes(bytes));
@@ -167,7 +206,7 @@ fn take_attachment(
     index: &str,
     attachments: &mut Outgoing,
     codec: &'static str,
-) -> Result<Vec<u8>, CodecError> {
+) -> Result<Attachment, CodecError> {
     index
         .parse::<usize>()
         .ok()
@@ -176,15 +215,16 @@ fn take_attachment(
         .ok_or_else(|| {
             encode_err(
                 codec,
-                format!("the placeholder of binary attachment '{index}' has no attachment"),
+                format!("the placeholder of attachment '{index}' has no attachment"),
             )
         })
 }
 
+const PLACEHOLDER: &str = "\"\\u0000#";
+
 /// Where the placeholders in `json` are: (start of the index digits, end of them), for those that
 /// open a string (a quote after a backslash is inside a string; an opening quote is not).
 fn placeholders(json: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    const PLACEHOLDER: &str = "\"\\u0000#";
     let bytes = json.as_bytes();
     json.match_indices(PLACEHOLDER).filter_map(move |(at, _)| {
         if at > 0 && bytes[at - 1] == b'\\' {
@@ -216,29 +256,40 @@ pub fn renumber_attachments(json: &str, offset: usize) -> String {
     out
 }
 
-/// Under JSON the attachments go inline again, as the WAMP convention's Base64 strings.
+/// Under JSON the attachments go inline again: bytes as the WAMP convention's Base64 strings,
+/// strings escaped.
 pub fn inline_attachments(json: String, attachments: &mut Outgoing) -> Result<String, CodecError> {
     if attachments.is_empty() {
         return Ok(json);
     }
     let extra: usize = attachments
         .iter()
-        .map(|a| a.as_ref().map_or(0, |b| b.len().div_ceil(3) * 4))
+        .map(|a| match a {
+            Some(Attachment::Bytes(b)) => b.len().div_ceil(3) * 4,
+            Some(Attachment::Text(t)) => t.len() + 2,
+            None => 0,
+        })
         .sum();
     let mut out = String::with_capacity(json.len() + extra);
     let mut copied = 0;
     for (start, end) in placeholders(&json) {
         if json.as_bytes().get(end) != Some(&b'"') {
-            return Err(encode_err(
-                "json",
-                "a malformed binary attachment placeholder",
-            ));
+            return Err(encode_err("json", "a malformed attachment placeholder"));
         }
-        let bytes = take_attachment(&json[start..end], attachments, "json")?;
-        // Keep `"\u0000`, drop `#` and the index.
-        out.push_str(&json[copied..start - 1]);
-        BASE64.encode_string(&bytes, &mut out);
-        copied = end;
+        match take_attachment(&json[start..end], attachments, "json")? {
+            Attachment::Bytes(bytes) => {
+                // Keep `"\u0000`, drop `#` and the index.
+                out.push_str(&json[copied..start - 1]);
+                BASE64.encode_string(&bytes, &mut out);
+                copied = end;
+            }
+            Attachment::Text(text) => {
+                // The whole placeholder, quotes included, becomes the string.
+                out.push_str(&json[copied..start - PLACEHOLDER.len()]);
+                push_quoted(&mut out, &text);
+                copied = end + 1;
+            }
+        }
     }
     out.push_str(&json[copied..]);
     Ok(out)
@@ -254,7 +305,7 @@ fn parse_json(json: &str, codec: &'static str) -> Result<Json, CodecError> {
 /// MessagePack -> JSON text; with `attachments`, large byte values go there instead of inline.
 pub fn msgpack_to_json(
     bytes: &[u8],
-    attachments: Option<&mut Vec<Vec<u8>>>,
+    attachments: Option<&mut Vec<Attachment>>,
 ) -> Result<String, CodecError> {
     let mut rd = bytes;
     let mut value =
@@ -286,7 +337,11 @@ fn msgpack_value_to_json(v: &mut rmpv::Value, w: &mut JsonOut) -> Result<(), Cod
         V::F32(f) => push_float(&mut w.text, f64::from(*f)),
         V::F64(f) => push_float(&mut w.text, *f),
         V::String(s) => match s.as_str() {
-            Some(s) => push_quoted(&mut w.text, s),
+            Some(text) if w.attaches_text(text) => {
+                let owned = std::mem::replace(s, rmpv::Utf8String::from(""));
+                w.push_text(&mut owned.into_str().unwrap_or_default());
+            }
+            Some(text) => push_quoted(&mut w.text, text),
             None => return Err(decode_err("msgpack", "a string is not valid UTF-8")),
         },
         V::Binary(b) => push_bytes(w, b),
@@ -324,7 +379,14 @@ pub fn json_to_msgpack(json: &str, attachments: &mut Outgoing) -> Result<Vec<u8>
 }
 
 fn attached_len(attachments: &Outgoing) -> usize {
-    attachments.iter().flatten().map(Vec::len).sum()
+    attachments
+        .iter()
+        .flatten()
+        .map(|a| match a {
+            Attachment::Bytes(b) => b.len(),
+            Attachment::Text(t) => t.len(),
+        })
+        .sum()
 }
 
 fn write_msgpack(v: &Json, out: &mut Vec<u8>, att: &mut Outgoing) -> Result<(), CodecError> {
@@ -360,6 +422,7 @@ fn write_msgpack(v: &Json, out: &mut Vec<u8>, att: &mut Outgoing) -> Result<(), 
                 }
             }
             Marked::Text(t) => e::write_str(out, t).map_err(val)?,
+            Marked::OwnedText(t) => e::write_str(out, &t).map_err(val)?,
         },
         Json::Array(items) => {
             e::write_array_len(out, len32(items.len())?).map_err(val)?;
@@ -388,7 +451,7 @@ fn len32(n: usize) -> Result<u32, CodecError> {
 /// CBOR -> JSON text; with `attachments`, large byte values go there instead of inline.
 pub fn cbor_to_json(
     bytes: &[u8],
-    attachments: Option<&mut Vec<Vec<u8>>>,
+    attachments: Option<&mut Vec<Attachment>>,
 ) -> Result<String, CodecError> {
     let mut value: ciborium::Value =
         ciborium::de::from_reader(bytes).map_err(|e| decode_err("cbor", e.to_string()))?;
@@ -407,7 +470,7 @@ fn cbor_value_to_json(v: &mut ciborium::Value, w: &mut JsonOut) -> Result<(), Co
         V::Bool(b) => w.text.push_str(if *b { "true" } else { "false" }),
         V::Integer(i) => push_integer(&mut w.text, i128::from(*i)),
         V::Float(f) => push_float(&mut w.text, *f),
-        V::Text(s) => push_quoted(&mut w.text, s),
+        V::Text(s) => w.push_text(s),
         V::Bytes(b) => push_bytes(w, b),
         V::Array(items) => push_list(w, items, cbor_value_to_json)?,
         V::Map(entries) => push_map(
@@ -456,6 +519,7 @@ fn json_to_cbor_value(v: &Json, att: &mut Outgoing) -> Result<ciborium::Value, C
                 encode_err("cbor", format!("the integer {i} does not fit 64 bits"))
             })?),
             Marked::Text(t) => V::Text(t.to_string()),
+            Marked::OwnedText(t) => V::Text(t),
         },
         Json::Array(items) => V::Array(
             items
@@ -517,7 +581,7 @@ mod tests {
         for (enc, dec) in [
             (
                 json_to_msgpack as fn(&str, &mut Outgoing) -> _,
-                msgpack_to_json as fn(&[u8], Option<&mut Vec<Vec<u8>>>) -> _,
+                msgpack_to_json as fn(&[u8], Option<&mut Vec<Attachment>>) -> _,
             ),
             (json_to_cbor, cbor_to_json),
         ] {
@@ -573,44 +637,76 @@ mod tests {
     }
 
     #[test]
-    fn large_bytes_travel_as_attachments_beside_the_text() {
+    fn large_bytes_and_strings_travel_as_attachments_beside_the_text() {
+        use Attachment::{Bytes, Text};
         let big: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
-        let small = vec![1u8, 2, 3];
-        // Outgoing: placeholders take their bytes from the attachments, in any order.
-        let json = r#"[1,"\u0000#1",{"k":"\u0000#0"},"\u0000AQID"]"#;
+        let long = "a \"quoted\" line\n ☃ ".repeat(1000);
+        // Outgoing: placeholders take their values from the attachments, in any order.
+        let json = r#"[1,"\u0000#1",{"k":"\u0000#0","s":"\u0000#2"},"\u0000AQID"]"#;
         for (enc, dec) in [
             (
                 json_to_msgpack as fn(&str, &mut Outgoing) -> _,
-                msgpack_to_json as fn(&[u8], Option<&mut Vec<Vec<u8>>>) -> _,
+                msgpack_to_json as fn(&[u8], Option<&mut Vec<Attachment>>) -> _,
             ),
             (json_to_cbor, cbor_to_json),
         ] {
-            let mut out: Outgoing = vec![Some(big.clone()), Some(big[..2000].to_vec())];
+            let mut out: Outgoing = vec![
+                Some(Bytes(big.clone())),
+                Some(Bytes(big[..2000].to_vec())),
+                Some(Text(long.clone())),
+            ];
             let wire = enc(json, &mut out).unwrap();
             assert!(out.iter().all(Option::is_none), "each attachment is used");
             // Incoming: the large values come back as attachments, in document order; the
             // small one stays inline.
             let mut incoming = Vec::new();
             let text = dec(&wire, Some(&mut incoming)).unwrap();
-            assert_eq!(text, r#"[1,"\u0000#0",{"k":"\u0000#1"},"\u0000AQID"]"#);
-            assert_eq!(incoming, vec![big[..2000].to_vec(), big.clone()]);
-            // Without a taker everything is inline Base64, as before.
+            assert_eq!(
+                text,
+                r#"[1,"\u0000#0",{"k":"\u0000#1","s":"\u0000#2"},"\u0000AQID"]"#
+            );
+            assert_eq!(
+                incoming,
+                vec![
+                    Bytes(big[..2000].to_vec()),
+                    Bytes(big.clone()),
+                    Text(long.clone())
+                ]
+            );
+            // Without a taker everything is inline, as before.
             let inline = dec(&wire, None).unwrap();
             assert!(inline.contains(&BASE64.encode(&big)));
+            assert!(inline.contains(&serde_json::to_string(&long).unwrap()));
             assert!(inline.ends_with(r#""\u0000AQID"]"#));
         }
-        let _ = small;
+        // Short strings, and long ones that start with a mark, stay inline.
+        let marked = format!("\u{0}{}", "QUJD".repeat(5000));
+        let short = serde_json::to_string(&["x".repeat(100)]).unwrap();
+        for json in [short, serde_json::to_string(&[&marked]).unwrap()] {
+            let mut incoming = Vec::new();
+            let wire = json_to_cbor(&json, &mut vec![]).unwrap();
+            let _ = cbor_to_json(&wire, Some(&mut incoming)).unwrap();
+            assert!(
+                incoming.iter().all(|a| !matches!(a, Text(_))),
+                "{}",
+                &json[..20]
+            );
+        }
     }
 
     #[test]
-    fn json_gets_its_attachments_inline_as_base64() {
-        let mut out: Outgoing = vec![Some(vec![0xff; 4]), Some(vec![1, 2, 3])];
+    fn json_gets_its_attachments_inline() {
+        let mut out: Outgoing = vec![
+            Some(Attachment::Bytes(vec![0xff; 4])),
+            Some(Attachment::Bytes(vec![1, 2, 3])),
+            Some(Attachment::Text("say \"hi\"\n".into())),
+        ];
         // The second placeholder-like text is inside a string (after an escaped quote): kept.
-        let json = r#"[1,"\u0000#1",{"s":"a\"\u0000#0","b":"\u0000#0"}]"#.to_string();
+        let json = r#"[1,"\u0000#1",{"s":"a\"\u0000#0","b":"\u0000#0"},"\u0000#2"]"#.to_string();
         let text = inline_attachments(json, &mut out).unwrap();
         assert_eq!(
             text,
-            r#"[1,"\u0000AQID",{"s":"a\"\u0000#0","b":"\u0000/////w=="}]"#
+            r#"[1,"\u0000AQID",{"s":"a\"\u0000#0","b":"\u0000/////w=="},"say \"hi\"\n"]"#
         );
     }
 
@@ -625,7 +721,7 @@ mod tests {
 
     #[test]
     fn a_placeholder_without_its_attachment_is_an_error() {
-        let mut none: Outgoing = vec![Some(vec![1])];
+        let mut none: Outgoing = vec![Some(Attachment::Bytes(vec![1]))];
         for json in [r#"["\u0000#1"]"#, r#"["\u0000#x"]"#] {
             assert!(json_to_msgpack(json, &mut none.clone()).is_err(), "{json}");
             assert!(json_to_cbor(json, &mut none.clone()).is_err(), "{json}");
@@ -635,7 +731,7 @@ mod tests {
             );
         }
         // Used twice: the second use has nothing left.
-        let mut one: Outgoing = vec![Some(vec![1])];
+        let mut one: Outgoing = vec![Some(Attachment::Bytes(vec![1]))];
         assert!(json_to_msgpack(r#"["\u0000#0","\u0000#0"]"#, &mut one).is_err());
     }
 }

@@ -6,6 +6,8 @@
 
 pub mod convention;
 
+pub use convention::Attachment;
+
 use thiserror::Error;
 
 use super::transport::Frame;
@@ -59,12 +61,12 @@ impl Codec {
         }
     }
 
-    /// A wire frame -> JSON text. With `attachments`, a binary serializer's large byte values
-    /// go there, with placeholders in the text (JSON carries Base64 on the wire, so it keeps it).
+    /// A wire frame -> JSON text. With `attachments`, a binary serializer's large byte values and
+    /// strings go there, with placeholders in the text (JSON is passed through as it is).
     pub fn decode(
         self,
         frame: Frame,
-        attachments: Option<&mut Vec<Vec<u8>>>,
+        attachments: Option<&mut Vec<Attachment>>,
     ) -> Result<String, CodecError> {
         match (self, frame) {
             (Codec::Json, Frame::Text(t)) => Ok(t),
