@@ -128,6 +128,21 @@ fn push_bytes(w: &mut JsonOut, b: &mut Vec<u8>) {
 
 type ToJson<T> = fn(&mut T, &mut JsonOut) -> Result<(), CodecError>;
 
+/// The JSON text of a decoded message (`wire_len`: the size of its encoding, a capacity hint).
+fn to_json_text<T>(
+    value: &mut T,
+    wire_len: usize,
+    attachments: Option<&mut Vec<Attachment>>,
+    to_json: ToJson<T>,
+) -> Result<String, CodecError> {
+    let mut w = JsonOut {
+        text: String::with_capacity(wire_len + 16),
+        attachments,
+    };
+    to_json(value, &mut w)?;
+    Ok(w.text)
+}
+
 fn push_list<T>(w: &mut JsonOut, items: &mut [T], item: ToJson<T>) -> Result<(), CodecError> {
     w.text.push('[');
     for (n, v) in items.iter_mut().enumerate() {
@@ -313,12 +328,7 @@ pub fn msgpack_to_json(
     if !rd.is_empty() {
         return Err(decode_err("msgpack", "trailing bytes after the message"));
     }
-    let mut w = JsonOut {
-        text: String::with_capacity(bytes.len() + 16),
-        attachments,
-    };
-    msgpack_value_to_json(&mut value, &mut w)?;
-    Ok(w.text)
+    to_json_text(&mut value, bytes.len(), attachments, msgpack_value_to_json)
 }
 
 fn msgpack_value_to_json(v: &mut rmpv::Value, w: &mut JsonOut) -> Result<(), CodecError> {
@@ -455,12 +465,7 @@ pub fn cbor_to_json(
 ) -> Result<String, CodecError> {
     let mut value: ciborium::Value =
         ciborium::de::from_reader(bytes).map_err(|e| decode_err("cbor", e.to_string()))?;
-    let mut w = JsonOut {
-        text: String::with_capacity(bytes.len() + 16),
-        attachments,
-    };
-    cbor_value_to_json(&mut value, &mut w)?;
-    Ok(w.text)
+    to_json_text(&mut value, bytes.len(), attachments, cbor_value_to_json)
 }
 
 fn cbor_value_to_json(v: &mut ciborium::Value, w: &mut JsonOut) -> Result<(), CodecError> {
