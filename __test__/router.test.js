@@ -15,7 +15,7 @@ const net = require('node:net');
 const path = require('node:path');
 
 const { ensureRouter } = require('../scripts/install-router');
-const { startRouter, freePort, probeWamp } = require('./helpers/router');
+const { startRouter, freePort, probeWamp, groupMembers, processAlive } = require('./helpers/router');
 
 const HELPER = path.join(__dirname, 'helpers', 'router.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,63 +84,6 @@ function tcpState(port) {
   });
 }
 
-// A process is alive if it exists and is not a zombie whose threads have all
-// exited (orphaned zombies may be reaped late by some init processes, and a
-// zombie group leader may still have live threads holding its sockets).
-function statFields(file) {
-  try {
-    const stat = fs.readFileSync(file, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-function linuxAlive(pid) {
-  const f = statFields(`/proc/${pid}/stat`);
-  if (!f) return false;
-  if (f[0] !== 'Z' && f[0] !== 'X') return true;
-  let tids = [];
-  try {
-    tids = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return false;
-  }
-  return tids.some((tid) => {
-    const t = statFields(`/proc/${pid}/task/${tid}/stat`);
-    return t && t[0] !== 'Z' && t[0] !== 'X';
-  });
-}
-
-function procAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if (err.code === 'ESRCH') return false;
-    throw err;
-  }
-  return process.platform === 'linux' ? linuxAlive(pid) : true;
-}
-
-// Live members of process group `pgid` (Linux: /proc; elsewhere: kill(-pgid, 0)).
-function groupPids(pgid) {
-  if (process.platform !== 'linux') {
-    try {
-      process.kill(-pgid, 0);
-      return [pgid];
-    } catch {
-      return [];
-    }
-  }
-  const pids = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const f = statFields(`/proc/${name}/stat`);
-    if (f && Number(f[2]) === pgid && linuxAlive(name)) pids.push(Number(name));
-  }
-  return pids;
-}
-
 async function waitUntil(what, cond, ms = 15000) {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
@@ -175,7 +118,7 @@ describe('startRouter()', () => {
     assert.equal(router.url, `ws://127.0.0.1:${router.port}/ws`);
     assert.equal(router.realm, 'realm1');
     assert.ok(Number.isInteger(router.pid) && router.pid > 0);
-    assert.ok(procAlive(router.pid));
+    assert.ok(processAlive(router.pid));
     const config = JSON.parse(fs.readFileSync(path.join(router.cbdir, 'config.json'), 'utf8'));
     assert.equal(config.workers[0].transports[0].endpoint.port, router.port);
     assert.ok(fs.existsSync(router.logFile));
@@ -220,8 +163,8 @@ describe('startRouter()', () => {
     await router.kill();
     const killMs = Date.now() - t0;
     assert.equal(await tcpState(port), 'refused');
-    assert.equal(procAlive(oldPid), false);
-    assert.deepEqual(groupPids(oldPid), []);
+    assert.equal(processAlive(oldPid), false);
+    assert.deepEqual(groupMembers(oldPid), []);
     assert.equal(router.pid, null);
     assert.ok(fs.existsSync(cbdir), 'kill() keeps the cbdir');
 
@@ -232,7 +175,7 @@ describe('startRouter()', () => {
     assert.equal(router.url, url);
     assert.equal(router.cbdir, cbdir);
     assert.notEqual(router.pid, oldPid);
-    assert.ok(procAlive(router.pid));
+    assert.ok(processAlive(router.pid));
     const res = await wsUpgrade(port);
     assert.equal(res.status, 101);
     assert.equal(res.headers['sec-websocket-protocol'], 'wamp.2.json');
@@ -243,20 +186,20 @@ describe('startRouter()', () => {
     const oldPid = router.pid;
     await router.restart();
     assert.notEqual(router.pid, oldPid);
-    assert.equal(procAlive(oldPid), false);
+    assert.equal(processAlive(oldPid), false);
     await probeWamp(router.port);
   });
 
   it('stop() ends the whole process group, frees the port and removes the cbdir', async () => {
     const { pid, port, cbdir } = router;
-    const members = groupPids(pid);
+    const members = groupMembers(pid);
     assert.ok(members.length >= 2, `controller and router worker in group ${pid}: ${members}`);
     const t0 = Date.now();
     await router.stop();
     console.log(`stop() took ${Date.now() - t0} ms`);
     assert.equal(await tcpState(port), 'refused');
-    assert.equal(procAlive(pid), false, 'controller pid gone');
-    for (const member of members) assert.equal(procAlive(member), false, `pid ${member} gone`);
+    assert.equal(processAlive(pid), false, 'controller pid gone');
+    for (const member of members) assert.equal(processAlive(member), false, `pid ${member} gone`);
     assert.equal(fs.existsSync(cbdir), false, 'cbdir removed');
     await router.stop(); // idempotent
     router = null;
@@ -313,10 +256,10 @@ describe('routers do not outlive the process that started them', { concurrency: 
       });
       exited.then((e) => reject(new Error(`child exited early ${JSON.stringify(e)}: ${stderr}`)));
     });
-    assert.ok(groupPids(info.pid).length >= 2, 'router is running');
+    assert.ok(groupMembers(info.pid).length >= 2, 'router is running');
     if (signal) child.kill(signal);
     const exit = await exited;
-    await waitUntil(`router group ${info.pid} is gone`, () => groupPids(info.pid).length === 0);
+    await waitUntil(`router group ${info.pid} is gone`, () => groupMembers(info.pid).length === 0);
     assert.equal(await tcpState(info.port), 'refused');
     return { info, exit, stderr };
   }

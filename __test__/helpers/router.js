@@ -110,6 +110,20 @@ function groupMembers(pgid) {
   return pids;
 }
 
+// Is `pid` a live process? (Not a zombie whose threads have all exited: orphaned
+// zombies may be reaped late, and a zombie leader may still hold sockets.)
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if (err.code === 'ESRCH') return false;
+    throw err;
+  }
+  if (process.platform !== 'linux') return true;
+  const f = readStat(`/proc/${pid}/stat`);
+  return !!f && !processDead(pid, f[0]);
+}
+
 // Linux: is some socket still listening on 127.0.0.1:port? (/proc/net/tcp,
 // state 0A = LISTEN). Elsewhere: assume not.
 function portListening(port) {
@@ -576,4 +590,4 @@ async function startRouter(opts = {}) {
   return router;
 }
 
-module.exports = { startRouter, freePort, probeWamp, REALM };
+module.exports = { startRouter, freePort, probeWamp, groupMembers, processAlive, REALM };
