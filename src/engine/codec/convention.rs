@@ -87,13 +87,17 @@ struct JsonOut<'a> {
 }
 
 impl JsonOut<'_> {
-    fn push_placeholder(&mut self, value: Attachment) {
-        if let Some(attachments) = self.attachments.as_mut() {
-            self.text.push_str("\"\\u0000#");
-            self.text.push_str(&attachments.len().to_string());
-            self.text.push('"');
-            attachments.push(value);
-        }
+    /// Writes a placeholder for `value` and keeps it, or gives it back when this writer takes
+    /// no attachments.
+    fn attach(&mut self, value: Attachment) -> Option<Attachment> {
+        let Some(attachments) = self.attachments.as_mut() else {
+            return Some(value);
+        };
+        self.text.push_str("\"\\u0000#");
+        self.text.push_str(&attachments.len().to_string());
+        self.text.push('"');
+        attachments.push(value);
+        None
     }
 
     /// Whether a string of this length goes beside the text. Strings starting with a mark stay
@@ -106,17 +110,21 @@ impl JsonOut<'_> {
 
     fn push_text(&mut self, s: &mut String) {
         if self.attaches_text(s) {
-            self.push_placeholder(Attachment::Text(std::mem::take(s)));
-        } else {
-            push_quoted(&mut self.text, s);
+            match self.attach(Attachment::Text(std::mem::take(s))) {
+                Some(Attachment::Text(back)) => *s = back,
+                _ => return,
+            }
         }
+        push_quoted(&mut self.text, s);
     }
 }
 
 fn push_bytes(w: &mut JsonOut, b: &mut Vec<u8>) {
-    if w.attachments.is_some() && b.len() >= ATTACH_MIN_LEN {
-        w.push_placeholder(Attachment::Bytes(std::mem::take(b)));
-        return;
+    if b.len() >= ATTACH_MIN_LEN {
+        match w.attach(Attachment::Bytes(std::mem::take(b))) {
+            Some(Attachment::Bytes(back)) => *b = back,
+            _ => return,
+        }
     }
     // "\u0000" + Base64: Base64 never needs escaping, so it goes straight into the output.
     let out = &mut w.text;
