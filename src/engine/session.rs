@@ -6,6 +6,7 @@
 //! Commands from JavaScript are WAMP messages in which the request id slot carries a handle
 //! (a number chosen by JavaScript); the session swaps in the real request id.
 
+use std::fmt::Write as _;
 use std::collections::{HashMap, HashSet};
 
 use super::error::ProtocolViolation;
@@ -238,7 +239,8 @@ impl Session {
                 let Some(handle) = self.reply_handle(request, m::CALL, !progress, &p)? else {
                     return Ok(());
                 };
-                let mut ev = format!("[{},{handle},{details}", m::RESULT);
+                let mut ev = event_text(text);
+                let _ = write!(ev, "[{},{handle},{details}", m::RESULT);
                 payload.append_to(&mut ev);
                 ev.push(']');
                 out.to_js.push(ev);
@@ -328,7 +330,8 @@ impl Session {
                         "EVENT for unknown subscription {subscription}"
                     )));
                 }
-                let mut ev = format!("[{},{subscription},{publication},{details}", m::EVENT);
+                let mut ev = event_text(text);
+                let _ = write!(ev, "[{},{subscription},{publication},{details}", m::EVENT);
                 payload.append_to(&mut ev);
                 ev.push(']');
                 out.to_js.push(ev);
@@ -361,7 +364,8 @@ impl Session {
                 } else if !input_continues {
                     self.streaming_invocations.remove(&request);
                 }
-                let mut ev = format!("[{},{request},{registration},{details}", m::INVOCATION);
+                let mut ev = event_text(text);
+                let _ = write!(ev, "[{},{request},{registration},{details}", m::INVOCATION);
                 payload.append_to(&mut ev);
                 ev.push(']');
                 out.to_js.push(ev);
@@ -659,6 +663,13 @@ fn rewrite_request(p: &Parts, request: u64, len_hint: usize) -> String {
     }
     msg.push(']');
     msg
+}
+
+/// An empty string for the event made from the message `text`: the event holds the same
+/// values (a handle in place of a request id, at most 16 digits either way), so this size is
+/// enough and the payload is appended without growing the string again.
+fn event_text(text: &str) -> String {
+    String::with_capacity(text.len() + 24)
 }
 
 #[cfg(test)]

@@ -167,8 +167,19 @@ impl WebSocket {
                 hb.heard();
             }
             return match next {
-                Some(Ok(Message::Text(text))) => Received::Frame(Frame::Text(text.to_string())),
-                Some(Ok(Message::Binary(bytes))) => Received::Frame(Frame::Binary(bytes.to_vec())),
+                // Usually the only reference to its buffer, which is then taken over as it is
+                // instead of copied.
+                Some(Ok(Message::Text(text))) => {
+                    match String::from_utf8(Vec::from(bytes::Bytes::from(text))) {
+                        Ok(text) => Received::Frame(Frame::Text(text)),
+                        // tungstenite checked the UTF-8 already.
+                        Err(_) => Received::Closed {
+                            clean: false,
+                            note: Some("WebSocket error: a text frame that is not UTF-8".into()),
+                        },
+                    }
+                }
+                Some(Ok(Message::Binary(bytes))) => Received::Frame(Frame::Binary(Vec::from(bytes))),
                 Some(Ok(Message::Close(frame))) => {
                     let note = match &frame {
                         Some(f) => format!(
