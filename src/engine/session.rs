@@ -6,8 +6,8 @@
 //! Commands from JavaScript are WAMP messages in which the request id slot carries a handle
 //! (a number chosen by JavaScript); the session swaps in the real request id.
 
-use std::fmt::Write as _;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use super::error::ProtocolViolation;
 use super::events;

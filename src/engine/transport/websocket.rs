@@ -179,7 +179,9 @@ impl WebSocket {
                         },
                     }
                 }
-                Some(Ok(Message::Binary(bytes))) => Received::Frame(Frame::Binary(Vec::from(bytes))),
+                Some(Ok(Message::Binary(bytes))) => {
+                    Received::Frame(Frame::Binary(Vec::from(bytes)))
+                }
                 Some(Ok(Message::Close(frame))) => {
                     let note = match &frame {
                         Some(f) => format!(
