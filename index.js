@@ -614,6 +614,8 @@ class Session {
     if (message !== undefined && message !== null && typeof message !== 'string') {
       throw new TypeError(`leave message must be a string, got ${describe(message)}`);
     }
+    // What was called or published before leave() goes out before the GOODBYE.
+    this._flushOutbox();
     this._connection._native.close(reason || undefined, message || undefined);
   }
 
@@ -1660,6 +1662,8 @@ class Connection {
   close(reason, message) {
     if (!this._active) throw 'connection already closed';
     if (reason !== undefined && reason !== null) checkUri(reason, 'close reason');
+    // What was called or published before close() goes out before the GOODBYE.
+    if (this._session) this._session._flushOutbox();
     this._native.close(reason || undefined, message === undefined || message === null ? undefined : String(message));
   }
 

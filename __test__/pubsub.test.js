@@ -37,6 +37,19 @@ describe('delivery', () => {
     }
   });
 
+  it('delivers what was published in the same tick as leave() or close(): it goes out before the GOODBYE', T, async () => {
+    const [leaving, subscriber] = await sessions(2);
+    const { connection, session: closing } = await ctx.open();
+    const topic = uniqueUri('lastwords');
+    const got = collector();
+    await subscriber.subscribe(topic, (args) => got.push(args[0]));
+    leaving.publish(topic, ['before leave()']);
+    leaving.leave();
+    closing.publish(topic, ['before close()']);
+    connection.close();
+    assert.deepEqual((await got.waitFor(2)).sort(), ['before close()', 'before leave()']);
+  });
+
   it('does not deliver to the publisher by default, does with exclude_me: false', T, async () => {
     const [publisher, other] = await sessions(2);
     const topic = uniqueUri('excludeme');
