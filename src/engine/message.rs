@@ -206,6 +206,17 @@ pub struct Payload<'a> {
 }
 
 impl Payload<'_> {
+    /// The event for JavaScript: `head` (`[kind,ids...,details`, at most `head_len` bytes),
+    /// then `,args(,kwargs)]`, written into one string sized for all of it.
+    pub fn event(&self, head: std::fmt::Arguments, head_len: usize) -> String {
+        let size = head_len + self.args.map_or(0, str::len) + self.kwargs.map_or(0, str::len) + 3;
+        let mut ev = String::with_capacity(size);
+        let _ = std::fmt::Write::write_fmt(&mut ev, head);
+        self.append_to(&mut ev);
+        ev.push(']');
+        ev
+    }
+
     /// Appends `,args(,kwargs)` to a JSON array under construction.
     pub fn append_to(&self, out: &mut String) {
         if let Some(a) = self.args {
@@ -326,6 +337,8 @@ mod tests {
         let mut out = String::from("[0");
         pl.append_to(&mut out);
         assert_eq!(out, r#"[0,[],{"a":1}"#);
+        let ev = pl.event(format_args!("[36,{},{}", 7, "{}"), 4);
+        assert_eq!(ev, r#"[36,7,{},[],{"a":1}]"#);
     }
 
     #[test]

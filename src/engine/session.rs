@@ -7,7 +7,6 @@
 //! (a number chosen by JavaScript); the session swaps in the real request id.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 use super::error::ProtocolViolation;
 use super::events;
@@ -239,11 +238,9 @@ impl Session {
                 let Some(handle) = self.reply_handle(request, m::CALL, !progress, &p)? else {
                     return Ok(());
                 };
-                let mut ev = event_text(text);
-                let _ = write!(ev, "[{},{handle},{details}", m::RESULT);
-                payload.append_to(&mut ev);
-                ev.push(']');
-                out.to_js.push(ev);
+                let head = format_args!("[{},{handle},{details}", m::RESULT);
+                out.to_js
+                    .push(payload.event(head, HEAD_NUMBERS + details.len()));
             }
             m::PUBLISHED | m::SUBSCRIBED | m::REGISTERED => {
                 p.expect_len(3, 3)?;
@@ -330,11 +327,9 @@ impl Session {
                         "EVENT for unknown subscription {subscription}"
                     )));
                 }
-                let mut ev = event_text(text);
-                let _ = write!(ev, "[{},{subscription},{publication},{details}", m::EVENT);
-                payload.append_to(&mut ev);
-                ev.push(']');
-                out.to_js.push(ev);
+                let head = format_args!("[{},{subscription},{publication},{details}", m::EVENT);
+                out.to_js
+                    .push(payload.event(head, HEAD_NUMBERS + details.len()));
             }
             m::INVOCATION => {
                 p.expect_len(4, 6)?;
@@ -364,11 +359,9 @@ impl Session {
                 } else if !input_continues {
                     self.streaming_invocations.remove(&request);
                 }
-                let mut ev = event_text(text);
-                let _ = write!(ev, "[{},{request},{registration},{details}", m::INVOCATION);
-                payload.append_to(&mut ev);
-                ev.push(']');
-                out.to_js.push(ev);
+                let head = format_args!("[{},{request},{registration},{details}", m::INVOCATION);
+                out.to_js
+                    .push(payload.event(head, HEAD_NUMBERS + details.len()));
             }
             m::INTERRUPT => {
                 p.expect_len(3, 3)?;
@@ -449,10 +442,9 @@ impl Session {
         let Some(handle) = self.reply_handle(request, request_kind, true, p)? else {
             return Ok(());
         };
-        let mut ev = format!("[{},{handle},{error},{details}", m::ERROR);
-        payload.append_to(&mut ev);
-        ev.push(']');
-        out.to_js.push(ev);
+        let head = format_args!("[{},{handle},{error},{details}", m::ERROR);
+        out.to_js
+            .push(payload.event(head, HEAD_NUMBERS + error.len() + details.len()));
         Ok(())
     }
 
@@ -665,12 +657,9 @@ fn rewrite_request(p: &Parts, request: u64, len_hint: usize) -> String {
     msg
 }
 
-/// An empty string for the event made from the message `text`: the event holds the same
-/// values (a handle in place of a request id, at most 16 digits either way), so this size is
-/// enough and the payload is appended without growing the string again.
-fn event_text(text: &str) -> String {
-    String::with_capacity(text.len() + 24)
-}
+/// The bytes an event's head takes besides its details (and error URI): `[`, the kind and up
+/// to three ids or handles of at most 16 digits (2^53), each with its comma.
+const HEAD_NUMBERS: usize = 1 + 4 * 17;
 
 #[cfg(test)]
 mod tests {
