@@ -126,6 +126,17 @@ describe('payloads under each serializer', () => {
       assert.ok(res.kwargs.deep.list[1].b.equals(kwargs.deep.list[1].b));
       assert.equal(res.kwargs.deep.list[1].s, kwargs.deep.list[1].s);
 
+      // A value that is most of its message: a Buffer of exactly its own bytes (nothing else of
+      // the message is reachable through buffer.buffer), intact while later messages arrive.
+      const lone = crypto.randomBytes(256 * 1024);
+      const first = await session.call(proc, [lone]);
+      assert.ok(Buffer.isBuffer(first) && first.equals(lone));
+      assert.equal(first.buffer.byteLength, lone.length);
+      const longText = 'z'.repeat(300 * 1024);
+      assert.equal(await session.call(proc, [longText]), longText);
+      for (let i = 0; i < 5; i++) await session.call(proc, [crypto.randomBytes(256 * 1024)]);
+      assert.ok(first.equals(lone), 'still intact after later messages');
+
       // Events published in one synchronous run reach the subscriber in batches: every event's
       // bytes must be its own, wherever it sits in a batch.
       const topic = uniqueUri(`bigtopic.${name}`);

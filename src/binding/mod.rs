@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::engine::codec::convention::renumber_attachments;
-use crate::engine::codec::Attachment;
+use crate::engine::codec::{Attachment, ReceivedValue};
 use crate::engine::config::ConnectionConfig;
 use crate::engine::connection::{Actor, Command};
 use crate::engine::EventSink;
@@ -43,8 +43,72 @@ fn runtime() -> Result<&'static tokio::runtime::Handle> {
 /// a connection is active.
 type EventCallback = ThreadsafeFunction<(), (), BatchArgs, Status, false, true>;
 /// `(batch, attachments)`: the JSON text of an array of events, and its attachments (or null).
-type BatchArgs = FnArgs<(String, Option<Vec<JsAttachment>>)>;
+type BatchArgs = FnArgs<(String, Option<Vec<JsReceived>>)>;
 type JsAttachment = Either<Buffer, String>;
+
+/// A value received beside an event batch, on its way to JavaScript: a `Buffer` over the
+/// received bytes themselves (no copy; the buffer they live in is released when JavaScript
+/// lets go of it), or a string.
+pub struct JsReceived(ReceivedValue);
+
+impl ToNapiValue for JsReceived {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let mut out = std::ptr::null_mut();
+        let status = match val.0 {
+            // At most isize::MAX bytes: it is an allocation.
+            ReceivedValue::Text(utf8) => unsafe {
+                sys::napi_create_string_utf8(
+                    env,
+                    utf8.as_ptr().cast(),
+                    utf8.len() as isize,
+                    &mut out,
+                )
+            },
+            ReceivedValue::Bytes(bytes) => {
+                let len = bytes.len();
+                let data = bytes.as_ptr().cast_mut().cast();
+                let hint = Box::into_raw(Box::new(bytes));
+                let status = unsafe {
+                    sys::napi_create_external_buffer(
+                        env,
+                        len,
+                        data,
+                        Some(release_bytes),
+                        hint.cast(),
+                        &mut out,
+                    )
+                };
+                if status == sys::Status::napi_ok {
+                    status
+                } else {
+                    // Not created, so the finalizer will not run: take the bytes back and copy
+                    // them (runtimes that refuse external buffers).
+                    let bytes = unsafe { Box::from_raw(hint) };
+                    unsafe {
+                        sys::napi_create_buffer_copy(
+                            env,
+                            len,
+                            bytes.as_ptr().cast(),
+                            std::ptr::null_mut(),
+                            &mut out,
+                        )
+                    }
+                }
+            }
+        };
+        check_status!(status, "cannot hand a received value to JavaScript")?;
+        Ok(out)
+    }
+}
+
+/// The finalizer of a `Buffer` made by `JsReceived`: releases its bytes.
+unsafe extern "C" fn release_bytes(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    drop(unsafe { Box::from_raw(hint.cast::<bytes::Bytes>()) });
+}
 
 #[derive(Default)]
 struct Batch {
@@ -52,7 +116,7 @@ struct Batch {
     /// delivery). Empty when nothing is waiting.
     text: String,
     /// The batch's attachments; placeholders in `text` number them from 0.
-    attachments: Vec<Attachment>,
+    attachments: Vec<ReceivedValue>,
 }
 
 struct BatchSink {
@@ -85,7 +149,7 @@ impl EventSink for BatchSink {
         }
     }
 
-    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<Attachment>) {
+    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<ReceivedValue>) {
         let first = {
             let mut q = self.queue.lock();
             let offset = q.attachments.len();
@@ -133,15 +197,8 @@ impl NativeConnection {
                     text.push('[');
                 }
                 text.push(']');
-                let values = (!attachments.is_empty()).then(|| {
-                    attachments
-                        .into_iter()
-                        .map(|a| match a {
-                            Attachment::Bytes(b) => Either::A(Buffer::from(b)),
-                            Attachment::Text(t) => Either::B(t),
-                        })
-                        .collect()
-                });
+                let values = (!attachments.is_empty())
+                    .then(|| attachments.into_iter().map(JsReceived).collect());
                 Ok(FnArgs::from((text, values)))
             })?;
         Ok(NativeConnection {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Instant};
 
 use super::codec::convention::Outgoing;
-use super::codec::{Attachment, Codec};
+use super::codec::{Attachment, Codec, ReceivedValue};
 use super::config::{ConnectionConfig, TransportConfig, DEFAULT_CONNECT_TIMEOUT};
 use super::error::TransportError;
 use super::events::{self, CloseDetails, TransportInfo};
@@ -229,7 +229,7 @@ impl Actor {
         // Values beside the text: those of the commands being sent, and those of the
         // message received, which go to JavaScript with the events it produced.
         let mut outgoing: Outgoing = Vec::new();
-        let mut incoming: Vec<Attachment> = Vec::new();
+        let mut incoming: Vec<ReceivedValue> = Vec::new();
         let takes_attachments = codec != Codec::Json;
         let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
             was_clean,

@@ -18,5 +18,5 @@ pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: String);
     /// Emits (and empties) `events` at once, with the attachments their placeholders
     /// number from 0 (see `codec::convention`).
-    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<codec::Attachment>);
+    fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<codec::ReceivedValue>);
 }

@@ -12,7 +12,9 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use bytes::Bytes;
 use serde_json::Value as Json;
+use std::fmt::Write as _;
 
 use super::CodecError;
 
@@ -39,6 +41,15 @@ pub enum Attachment {
 /// Attachments sent from JavaScript, by placeholder index. Each is taken once.
 pub type Outgoing = Vec<Option<Attachment>>;
 
+/// A value received beside the JSON text, for JavaScript: the bytes of a byte value, or the
+/// UTF-8 of a string. It may share the received frame's buffer instead of being a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceivedValue {
+    Bytes(Bytes),
+    /// Always valid UTF-8.
+    Text(Bytes),
+}
+
 fn decode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
     CodecError::Decode {
         codec,
@@ -64,7 +75,8 @@ fn push_quoted(out: &mut String, s: &str) {
 
 fn push_integer(out: &mut String, v: i128) {
     if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
-        out.push_str(&v.to_string());
+        // Formatting into a String cannot fail.
+        let _ = write!(out, "{v}");
     } else {
         push_quoted(out, &format!("{BIGINT_MARK}{v}"));
     }
@@ -83,21 +95,23 @@ fn push_float(out: &mut String, v: f64) {
 /// caller takes them as attachments.
 struct JsonOut<'a> {
     text: String,
-    attachments: Option<&'a mut Vec<Attachment>>,
+    attachments: Option<&'a mut Vec<ReceivedValue>>,
 }
 
 impl JsonOut<'_> {
-    /// Writes a placeholder for `value` and keeps it, or gives it back when this writer takes
-    /// no attachments.
-    fn attach(&mut self, value: Attachment) -> Option<Attachment> {
-        let Some(attachments) = self.attachments.as_mut() else {
-            return Some(value);
-        };
-        self.text.push_str("\"\\u0000#");
-        self.text.push_str(&attachments.len().to_string());
-        self.text.push('"');
-        attachments.push(value);
-        None
+    /// Writes a placeholder for `value` and keeps it (when this writer takes attachments).
+    fn attach(&mut self, value: ReceivedValue) {
+        if let Some(attachments) = self.attachments.as_mut() {
+            self.text.push_str("\"\\u0000#");
+            // Formatting into a String cannot fail.
+            let _ = write!(self.text, "{}", attachments.len());
+            self.text.push('"');
+            attachments.push(value);
+        }
+    }
+
+    fn attaches_bytes(&self, b: &[u8]) -> bool {
+        self.attachments.is_some() && b.len() >= ATTACH_MIN_LEN
     }
 
     /// Whether a string of this length goes beside the text. Strings starting with a mark stay
@@ -110,24 +124,23 @@ impl JsonOut<'_> {
 
     fn push_text(&mut self, s: &mut String) {
         if self.attaches_text(s) {
-            match self.attach(Attachment::Text(std::mem::take(s))) {
-                Some(Attachment::Text(back)) => *s = back,
-                _ => return,
-            }
+            self.attach(ReceivedValue::Text(Bytes::from(std::mem::take(s))));
+        } else {
+            push_quoted(&mut self.text, s);
         }
-        push_quoted(&mut self.text, s);
     }
 }
 
 fn push_bytes(w: &mut JsonOut, b: &mut Vec<u8>) {
-    if b.len() >= ATTACH_MIN_LEN {
-        match w.attach(Attachment::Bytes(std::mem::take(b))) {
-            Some(Attachment::Bytes(back)) => *b = back,
-            _ => return,
-        }
+    if w.attaches_bytes(b) {
+        w.attach(ReceivedValue::Bytes(Bytes::from(std::mem::take(b))));
+    } else {
+        push_base64(&mut w.text, b);
     }
-    // "\u0000" + Base64: Base64 never needs escaping, so it goes straight into the output.
-    let out = &mut w.text;
+}
+
+/// "\u0000" + Base64: Base64 never needs escaping, so it goes straight into the output.
+fn push_base64(out: &mut String, b: &[u8]) {
     out.reserve(10 + b.len().div_ceil(3) * 4);
     out.push_str("\"\\u0000");
     BASE64.encode_string(b, out);
@@ -140,7 +153,7 @@ type ToJson<T> = fn(&mut T, &mut JsonOut) -> Result<(), CodecError>;
 fn to_json_text<T>(
     value: &mut T,
     wire_len: usize,
-    attachments: Option<&mut Vec<Attachment>>,
+    attachments: Option<&mut Vec<ReceivedValue>>,
     to_json: ToJson<T>,
 ) -> Result<String, CodecError> {
     let mut w = JsonOut {
@@ -326,67 +339,264 @@ fn parse_json(json: &str, codec: &'static str) -> Result<Json, CodecError> {
 // MessagePack
 
 /// MessagePack -> JSON text; with `attachments`, large byte values go there instead of inline.
+///
+/// Read straight from the frame, with no value tree in between: each string or byte value is
+/// copied once, into the text or into an attachment of exactly its size. (A decoder into a value
+/// tree cannot trust a length from the wire enough to allocate it up front, so a 1 MiB value
+/// grew by reallocation, page faults and copies; that was a third of the engine's time in a
+/// 1 MiB binary echo.)
+///
+/// Large values of a frame that is mostly that value share the frame's buffer rather than copy
+/// it. (Smaller ones are copied: a shared value keeps its whole frame alive for as long as
+/// JavaScript holds it.)
 pub fn msgpack_to_json(
-    bytes: &[u8],
-    attachments: Option<&mut Vec<Attachment>>,
+    frame: &Bytes,
+    attachments: Option<&mut Vec<ReceivedValue>>,
 ) -> Result<String, CodecError> {
-    let mut rd = bytes;
-    let mut value =
-        rmpv::decode::read_value(&mut rd).map_err(|e| decode_err("msgpack", e.to_string()))?;
-    if !rd.is_empty() {
+    let mut w = JsonOut {
+        text: String::with_capacity(frame.len() + 16),
+        attachments,
+    };
+    let mut rd = MsgpackReader { frame, rest: frame };
+    rd.value(&mut w, 0)?;
+    if !rd.rest.is_empty() {
         return Err(decode_err("msgpack", "trailing bytes after the message"));
     }
-    to_json_text(&mut value, bytes.len(), attachments, msgpack_value_to_json)
+    Ok(w.text)
 }
 
-fn msgpack_value_to_json(v: &mut rmpv::Value, w: &mut JsonOut) -> Result<(), CodecError> {
-    use rmpv::Value as V;
-    match v {
-        V::Nil => w.text.push_str("null"),
-        V::Boolean(b) => w.text.push_str(if *b { "true" } else { "false" }),
-        V::Integer(i) => {
-            let n = i
-                .as_i64()
-                .map(i128::from)
-                .or_else(|| i.as_u64().map(i128::from))
-                .ok_or_else(|| decode_err("msgpack", "integer out of range"))?;
-            push_integer(&mut w.text, n);
-        }
-        V::F32(f) => push_float(&mut w.text, f64::from(*f)),
-        V::F64(f) => push_float(&mut w.text, *f),
-        V::String(s) => match s.as_str() {
-            Some(text) if w.attaches_text(text) => {
-                let owned = std::mem::replace(s, rmpv::Utf8String::from(""));
-                w.push_text(&mut owned.into_str().unwrap_or_default());
-            }
-            Some(text) => push_quoted(&mut w.text, text),
-            None => return Err(decode_err("msgpack", "a string is not valid UTF-8")),
-        },
-        V::Binary(b) => push_bytes(w, b),
-        V::Array(items) => push_list(w, items, msgpack_value_to_json)?,
-        V::Map(entries) => push_map(
-            w,
-            entries,
-            |k, w| match k {
-                V::String(s) => match s.as_str() {
-                    Some(s) => {
-                        push_quoted(&mut w.text, s);
-                        Ok(())
-                    }
-                    None => Err(decode_err("msgpack", "a map key is not valid UTF-8")),
-                },
-                other => push_key_of(other, w, msgpack_value_to_json),
-            },
-            msgpack_value_to_json,
-        )?,
-        V::Ext(kind, _) => {
-            return Err(decode_err(
-                "msgpack",
-                format!("extension type {kind} is not used by WAMP"),
-            ))
+/// How deep MessagePack lists and maps may nest: the reader recurses, and the input comes from
+/// the network. The same limit as serde_json's, which reads the text afterwards.
+const MSGPACK_MAX_DEPTH: usize = 128;
+
+struct MsgpackReader<'a> {
+    frame: &'a Bytes,
+    rest: &'a [u8],
+}
+
+impl<'a> MsgpackReader<'a> {
+    /// `part` of the frame as a value of its own: shared when it is at least half the frame.
+    fn keep(&self, part: &[u8]) -> Bytes {
+        if part.len() * 2 >= self.frame.len() {
+            self.frame.slice_ref(part)
+        } else {
+            Bytes::copy_from_slice(part)
         }
     }
-    Ok(())
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
+        if self.rest.len() < n {
+            return Err(decode_err("msgpack", "the message ends inside a value"));
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, CodecError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    /// A length of 1, 2 or 4 big-endian bytes.
+    fn len(&mut self, width: usize) -> Result<usize, CodecError> {
+        let mut n = 0usize;
+        for b in self.take(width)? {
+            n = (n << 8) | usize::from(*b);
+        }
+        Ok(n)
+    }
+
+    fn value(&mut self, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
+        use rmp::Marker as M;
+        match M::from_u8(self.u8()?) {
+            M::Null => w.text.push_str("null"),
+            M::True => w.text.push_str("true"),
+            M::False => w.text.push_str("false"),
+            M::FixPos(n) => push_integer(&mut w.text, i128::from(n)),
+            M::FixNeg(n) => push_integer(&mut w.text, i128::from(n)),
+            M::U8 => push_integer(&mut w.text, i128::from(self.u8()?)),
+            M::U16 => push_integer(&mut w.text, u16::from_be_bytes(self.array()?).into()),
+            M::U32 => push_integer(&mut w.text, u32::from_be_bytes(self.array()?).into()),
+            M::U64 => push_integer(&mut w.text, u64::from_be_bytes(self.array()?).into()),
+            M::I8 => push_integer(&mut w.text, i8::from_be_bytes(self.array()?).into()),
+            M::I16 => push_integer(&mut w.text, i16::from_be_bytes(self.array()?).into()),
+            M::I32 => push_integer(&mut w.text, i32::from_be_bytes(self.array()?).into()),
+            M::I64 => push_integer(&mut w.text, i64::from_be_bytes(self.array()?).into()),
+            M::F32 => push_float(&mut w.text, f32::from_be_bytes(self.array()?).into()),
+            M::F64 => push_float(&mut w.text, f64::from_be_bytes(self.array()?)),
+            M::FixStr(n) => self.text(usize::from(n), w)?,
+            M::Str8 => self.sized(1, w, Self::text)?,
+            M::Str16 => self.sized(2, w, Self::text)?,
+            M::Str32 => self.sized(4, w, Self::text)?,
+            M::Bin8 => self.sized(1, w, Self::bytes)?,
+            M::Bin16 => self.sized(2, w, Self::bytes)?,
+            M::Bin32 => self.sized(4, w, Self::bytes)?,
+            M::FixArray(n) => self.list(usize::from(n), w, depth)?,
+            M::Array16 => {
+                let n = self.len(2)?;
+                self.list(n, w, depth)?
+            }
+            M::Array32 => {
+                let n = self.len(4)?;
+                self.list(n, w, depth)?
+            }
+            M::FixMap(n) => self.map(usize::from(n), w, depth)?,
+            M::Map16 => {
+                let n = self.len(2)?;
+                self.map(n, w, depth)?
+            }
+            M::Map32 => {
+                let n = self.len(4)?;
+                self.map(n, w, depth)?
+            }
+            M::FixExt1 | M::FixExt2 | M::FixExt4 | M::FixExt8 | M::FixExt16 => {
+                return Err(ext_err(i8::from_be_bytes(self.array()?)))
+            }
+            M::Ext8 => return Err(self.ext(1)),
+            M::Ext16 => return Err(self.ext(2)),
+            M::Ext32 => return Err(self.ext(4)),
+            M::Reserved => return Err(decode_err("msgpack", "the reserved marker 0xc1")),
+        }
+        Ok(())
+    }
+
+    /// A string or byte value whose length comes first, in `width` bytes.
+    fn sized(
+        &mut self,
+        width: usize,
+        w: &mut JsonOut,
+        read: fn(&mut Self, usize, &mut JsonOut) -> Result<(), CodecError>,
+    ) -> Result<(), CodecError> {
+        let n = self.len(width)?;
+        read(self, n, w)
+    }
+
+    fn text(&mut self, n: usize, w: &mut JsonOut) -> Result<(), CodecError> {
+        let s = std::str::from_utf8(self.take(n)?)
+            .map_err(|_| decode_err("msgpack", "a string is not valid UTF-8"))?;
+        if w.attaches_text(s) {
+            w.attach(ReceivedValue::Text(self.keep(s.as_bytes())));
+        } else {
+            push_quoted(&mut w.text, s);
+        }
+        Ok(())
+    }
+
+    fn bytes(&mut self, n: usize, w: &mut JsonOut) -> Result<(), CodecError> {
+        let b = self.take(n)?;
+        if w.attaches_bytes(b) {
+            w.attach(ReceivedValue::Bytes(self.keep(b)));
+        } else {
+            push_base64(&mut w.text, b);
+        }
+        Ok(())
+    }
+
+    /// Every item takes at least a byte, so a count beyond what is left is an error at once.
+    fn count(&self, n: usize, per_item: usize) -> Result<(), CodecError> {
+        if n.saturating_mul(per_item) > self.rest.len() {
+            return Err(decode_err(
+                "msgpack",
+                "the message ends inside a list or map",
+            ));
+        }
+        Ok(())
+    }
+
+    fn nested(depth: usize) -> Result<usize, CodecError> {
+        if depth >= MSGPACK_MAX_DEPTH {
+            return Err(decode_err(
+                "msgpack",
+                format!("lists and maps nest deeper than {MSGPACK_MAX_DEPTH}"),
+            ));
+        }
+        Ok(depth + 1)
+    }
+
+    fn list(&mut self, n: usize, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
+        let depth = Self::nested(depth)?;
+        self.count(n, 1)?;
+        w.text.push('[');
+        for i in 0..n {
+            if i > 0 {
+                w.text.push(',');
+            }
+            self.value(w, depth)?;
+        }
+        w.text.push(']');
+        Ok(())
+    }
+
+    fn map(&mut self, n: usize, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
+        let depth = Self::nested(depth)?;
+        self.count(n, 2)?;
+        w.text.push('{');
+        for i in 0..n {
+            if i > 0 {
+                w.text.push(',');
+            }
+            self.key(w, depth)?;
+            w.text.push(':');
+            self.value(w, depth)?;
+        }
+        w.text.push('}');
+        Ok(())
+    }
+
+    /// WAMP dicts have string keys; a key of another type becomes the string of its JSON text
+    /// rather than failing the message.
+    fn key(&mut self, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
+        use rmp::Marker as M;
+        let width = match self.rest.first().map(|b| M::from_u8(*b)) {
+            Some(M::FixStr(n)) => {
+                self.take(1)?;
+                return self.key_text(usize::from(n), w);
+            }
+            Some(M::Str8) => 1,
+            Some(M::Str16) => 2,
+            Some(M::Str32) => 4,
+            _ => {
+                let mut inner = JsonOut {
+                    text: String::new(),
+                    attachments: None,
+                };
+                self.value(&mut inner, depth)?;
+                push_quoted(&mut w.text, &inner.text);
+                return Ok(());
+            }
+        };
+        self.take(1)?;
+        let n = self.len(width)?;
+        self.key_text(n, w)
+    }
+
+    fn key_text(&mut self, n: usize, w: &mut JsonOut) -> Result<(), CodecError> {
+        let s = std::str::from_utf8(self.take(n)?)
+            .map_err(|_| decode_err("msgpack", "a map key is not valid UTF-8"))?;
+        push_quoted(&mut w.text, s);
+        Ok(())
+    }
+
+    /// The error for an extension value (`width`: the size of its length field).
+    fn ext(&mut self, width: usize) -> CodecError {
+        match self.take(width).and_then(|_| self.array()) {
+            Ok(kind) => ext_err(i8::from_be_bytes(kind)),
+            Err(e) => e,
+        }
+    }
+}
+
+fn ext_err(kind: i8) -> CodecError {
+    decode_err(
+        "msgpack",
+        format!("extension type {kind} is not used by WAMP"),
+    )
 }
 
 pub fn json_to_msgpack(json: &str, attachments: &mut Outgoing) -> Result<Vec<u8>, CodecError> {
@@ -469,7 +679,7 @@ fn len32(n: usize) -> Result<u32, CodecError> {
 /// CBOR -> JSON text; with `attachments`, large byte values go there instead of inline.
 pub fn cbor_to_json(
     bytes: &[u8],
-    attachments: Option<&mut Vec<Attachment>>,
+    attachments: Option<&mut Vec<ReceivedValue>>,
 ) -> Result<String, CodecError> {
     let mut value: ciborium::Value =
         ciborium::de::from_reader(bytes).map_err(|e| decode_err("cbor", e.to_string()))?;
@@ -561,11 +771,18 @@ mod tests {
 
     const CALL: &str = r#"[48,7814135,{},"com.myapp.myprocedure1",["Hello, world!"]]"#;
 
+    fn mp_to_json(
+        wire: &[u8],
+        attachments: Option<&mut Vec<ReceivedValue>>,
+    ) -> Result<String, CodecError> {
+        msgpack_to_json(&bytes::Bytes::copy_from_slice(wire), attachments)
+    }
+
     #[test]
     fn msgpack_matches_the_spec_vector() {
         let wire = hex("9530ce00773bf780b6636f6d2e6d796170702e6d7970726f6365647572653191ad48656c6c6f2c20776f726c6421");
         assert_eq!(json_to_msgpack(CALL, &mut vec![]).unwrap(), wire);
-        assert_eq!(msgpack_to_json(&wire, None).unwrap(), CALL);
+        assert_eq!(mp_to_json(&wire, None).unwrap(), CALL);
     }
 
     #[test]
@@ -582,7 +799,7 @@ mod tests {
         let mp = json_to_msgpack(json, &mut vec![]).unwrap();
         assert_eq!(&mp[..4], &[0x92, 0x01, 0xc4, 0x10]);
         assert_eq!(&mp[4..], &hex("10e3ff9053075c526f5fc06d4fe37cdb")[..]);
-        assert_eq!(msgpack_to_json(&mp, None).unwrap(), json);
+        assert_eq!(mp_to_json(&mp, None).unwrap(), json);
         let cb = json_to_cbor(json, &mut vec![]).unwrap();
         assert_eq!(cb[2], 0x50, "CBOR byte string of 16 bytes");
         assert_eq!(cbor_to_json(&cb, None).unwrap(), json);
@@ -594,7 +811,7 @@ mod tests {
         for (enc, dec) in [
             (
                 json_to_msgpack as fn(&str, &mut Outgoing) -> _,
-                msgpack_to_json as fn(&[u8], Option<&mut Vec<Attachment>>) -> _,
+                mp_to_json as fn(&[u8], Option<&mut Vec<ReceivedValue>>) -> _,
             ),
             (json_to_cbor, cbor_to_json),
         ] {
@@ -608,7 +825,7 @@ mod tests {
     fn floats_strings_and_nesting() {
         let json = r#"[1.5,-0.25,"héllo ☃",{"a":[null,true,false,{}]},[]]"#;
         assert_eq!(
-            msgpack_to_json(&json_to_msgpack(json, &mut vec![]).unwrap(), None).unwrap(),
+            mp_to_json(&json_to_msgpack(json, &mut vec![]).unwrap(), None).unwrap(),
             json
         );
         assert_eq!(
@@ -618,17 +835,14 @@ mod tests {
         // float32 from another peer is accepted.
         let mut f32_msg = vec![0x91, 0xca];
         f32_msg.extend_from_slice(&1.5f32.to_be_bytes());
-        assert_eq!(msgpack_to_json(&f32_msg, None).unwrap(), "[1.5]");
+        assert_eq!(mp_to_json(&f32_msg, None).unwrap(), "[1.5]");
     }
 
     #[test]
     fn non_string_map_keys_become_strings() {
         // msgpack {1: "a", true: "b"}
         let wire = [0x82, 0x01, 0xa1, b'a', 0xc3, 0xa1, b'b'];
-        assert_eq!(
-            msgpack_to_json(&wire, None).unwrap(),
-            r#"{"1":"a","true":"b"}"#
-        );
+        assert_eq!(mp_to_json(&wire, None).unwrap(), r#"{"1":"a","true":"b"}"#);
         // CBOR {1: "a"}
         let wire = [0xa1, 0x01, 0x61, b'a'];
         assert_eq!(cbor_to_json(&wire, None).unwrap(), r#"{"1":"a"}"#);
@@ -636,17 +850,71 @@ mod tests {
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        assert!(msgpack_to_json(&[0x92, 0x01], None).is_err());
-        assert!(
-            msgpack_to_json(&[0x91, 0xd9], None).is_err(),
-            "truncated str8"
-        );
-        assert!(
-            msgpack_to_json(&[0x90, 0x00], None).is_err(),
-            "trailing bytes"
-        );
+        assert!(mp_to_json(&[0x92, 0x01], None).is_err());
+        assert!(mp_to_json(&[0x91, 0xd9], None).is_err(), "truncated str8");
+        assert!(mp_to_json(&[0x90, 0x00], None).is_err(), "trailing bytes");
         assert!(cbor_to_json(&[0x82, 0x01], None).is_err());
         assert!(cbor_to_json(&[0xff], None).is_err());
+    }
+
+    #[test]
+    fn every_msgpack_width_reads_as_json() {
+        let f64_key: Vec<u8> = [&[0x81, 0xcb][..], &1.5f64.to_be_bytes(), &[0x01]].concat();
+        let cases: &[(&[u8], &str)] = &[
+            (&[0xcc, 0xff], "255"),
+            (&[0xcd, 0x01, 0x00], "256"),
+            (&[0xce, 0, 1, 0, 0], "65536"),
+            (&[0xcf, 0, 0, 0, 1, 0, 0, 0, 0], "4294967296"),
+            (
+                &[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                r#""\u000118446744073709551615""#,
+            ),
+            (&[0xe0], "-32"),
+            (&[0xd0, 0x80], "-128"),
+            (&[0xd1, 0x80, 0], "-32768"),
+            (&[0xd2, 0x80, 0, 0, 0], "-2147483648"),
+            (
+                &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0],
+                r#""\u0001-9223372036854775808""#,
+            ),
+            (&[0xd9, 2, b'h', b'i'], r#""hi""#),
+            (&[0xda, 0, 2, b'h', b'i'], r#""hi""#),
+            (&[0xdb, 0, 0, 0, 2, b'h', b'i'], r#""hi""#),
+            (&[0xc4, 3, 1, 2, 3], r#""\u0000AQID""#),
+            (&[0xc5, 0, 3, 1, 2, 3], r#""\u0000AQID""#),
+            (&[0xc6, 0, 0, 0, 3, 1, 2, 3], r#""\u0000AQID""#),
+            (&[0xdc, 0, 2, 0xc0, 0xc3], "[null,true]"),
+            (&[0xdd, 0, 0, 0, 1, 0xc2], "[false]"),
+            (&[0xde, 0, 1, 0xd9, 1, b'k', 0x01], r#"{"k":1}"#),
+            (
+                &[0xdf, 0, 0, 0, 1, 0xdb, 0, 0, 0, 1, b'k', 0x90],
+                r#"{"k":[]}"#,
+            ),
+            (&f64_key, r#"{"1.5":1}"#),
+        ];
+        for (wire, json) in cases {
+            assert_eq!(mp_to_json(wire, None).unwrap(), *json, "{wire:02x?}");
+        }
+    }
+
+    #[test]
+    fn msgpack_from_the_network_fails_with_a_reason() {
+        let reason = |wire: &[u8]| mp_to_json(wire, None).unwrap_err().to_string();
+        assert!(reason(&[0x91, 0xd4, 5, 0]).contains("extension type 5"));
+        assert!(reason(&[0xc7, 1, 7, 0]).contains("extension type 7"));
+        assert!(reason(&[0xc1]).contains("reserved"));
+        assert!(reason(&[0x81, 0xa1, 0xff, 0x01]).contains("map key is not valid UTF-8"));
+        assert!(reason(&[0xa1, 0xff]).contains("string is not valid UTF-8"));
+        // A count far beyond the message fails at once, without allocating for it.
+        assert!(reason(&[0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0]).contains("ends inside a list"));
+        assert!(reason(&[0xc6, 0xff, 0xff, 0xff, 0xff, 0]).contains("ends inside a value"));
+        // Nesting is bounded, so a hostile message cannot exhaust the stack.
+        let mut deep = vec![0x91; MSGPACK_MAX_DEPTH + 1];
+        deep.push(0xc0);
+        assert!(reason(&deep).contains("nest deeper than"));
+        let mut ok = vec![0x91; MSGPACK_MAX_DEPTH];
+        ok.push(0xc0);
+        assert!(mp_to_json(&ok, None).is_ok());
     }
 
     #[test]
@@ -659,7 +927,7 @@ mod tests {
         for (enc, dec) in [
             (
                 json_to_msgpack as fn(&str, &mut Outgoing) -> _,
-                msgpack_to_json as fn(&[u8], Option<&mut Vec<Attachment>>) -> _,
+                mp_to_json as fn(&[u8], Option<&mut Vec<ReceivedValue>>) -> _,
             ),
             (json_to_cbor, cbor_to_json),
         ] {
@@ -681,9 +949,9 @@ mod tests {
             assert_eq!(
                 incoming,
                 vec![
-                    Bytes(big[..2000].to_vec()),
-                    Bytes(big.clone()),
-                    Text(long.clone())
+                    ReceivedValue::Bytes(big[..2000].to_vec().into()),
+                    ReceivedValue::Bytes(big.clone().into()),
+                    ReceivedValue::Text(long.clone().into())
                 ]
             );
             // Without a taker everything is inline, as before.
@@ -700,11 +968,52 @@ mod tests {
             let wire = json_to_cbor(&json, &mut vec![]).unwrap();
             let _ = cbor_to_json(&wire, Some(&mut incoming)).unwrap();
             assert!(
-                incoming.iter().all(|a| !matches!(a, Text(_))),
+                incoming
+                    .iter()
+                    .all(|a| !matches!(a, ReceivedValue::Text(_))),
                 "{}",
                 &json[..20]
             );
         }
+    }
+
+    #[test]
+    fn a_value_that_is_most_of_its_frame_shares_the_frame() {
+        let big = vec![7u8; 5000];
+        let small = vec![9u8; 1500];
+        let json = r#"["\u0000#0"]"#;
+        let frame = bytes::Bytes::from(
+            json_to_msgpack(json, &mut vec![Some(Attachment::Bytes(big.clone()))]).unwrap(),
+        );
+        let mut incoming = Vec::new();
+        msgpack_to_json(&frame, Some(&mut incoming)).unwrap();
+        let [ReceivedValue::Bytes(shared)] = &incoming[..] else {
+            panic!("{incoming:?}")
+        };
+        assert_eq!(shared, &big);
+        let inside = frame.as_ptr_range();
+        assert!(
+            inside.contains(&shared.as_ptr()),
+            "no copy: it points into the frame"
+        );
+
+        // A value that is a small part of its frame is copied, so that it does not keep the
+        // rest of the frame alive.
+        let json = r#"["\u0000#0","\u0000#1"]"#;
+        let mut out = vec![
+            Some(Attachment::Bytes(small.clone())),
+            Some(Attachment::Text("t".repeat(20_000))),
+        ];
+        let frame = bytes::Bytes::from(json_to_msgpack(json, &mut out).unwrap());
+        let mut incoming = Vec::new();
+        msgpack_to_json(&frame, Some(&mut incoming)).unwrap();
+        let [ReceivedValue::Bytes(copied), ReceivedValue::Text(text)] = &incoming[..] else {
+            panic!("{incoming:?}")
+        };
+        assert_eq!(copied, &small);
+        assert!(!frame.as_ptr_range().contains(&copied.as_ptr()));
+        assert!(frame.as_ptr_range().contains(&text.as_ptr()));
+        assert_eq!(text, &"t".repeat(20_000));
     }
 
     #[test]

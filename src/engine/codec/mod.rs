@@ -6,7 +6,7 @@
 
 pub mod convention;
 
-pub use convention::Attachment;
+pub use convention::{Attachment, ReceivedValue};
 
 use thiserror::Error;
 
@@ -56,8 +56,12 @@ impl Codec {
     ) -> Result<Frame, CodecError> {
         match self {
             Codec::Json => convention::inline_attachments(json, attachments).map(Frame::Text),
-            Codec::MsgPack => convention::json_to_msgpack(&json, attachments).map(Frame::Binary),
-            Codec::Cbor => convention::json_to_cbor(&json, attachments).map(Frame::Binary),
+            Codec::MsgPack => {
+                convention::json_to_msgpack(&json, attachments).map(|b| Frame::Binary(b.into()))
+            }
+            Codec::Cbor => {
+                convention::json_to_cbor(&json, attachments).map(|b| Frame::Binary(b.into()))
+            }
         }
     }
 
@@ -66,12 +70,12 @@ impl Codec {
     pub fn decode(
         self,
         frame: Frame,
-        attachments: Option<&mut Vec<Attachment>>,
+        attachments: Option<&mut Vec<ReceivedValue>>,
     ) -> Result<String, CodecError> {
         match (self, frame) {
             (Codec::Json, Frame::Text(t)) => Ok(t),
             (Codec::Json, Frame::Binary(b)) => {
-                String::from_utf8(b).map_err(|_| CodecError::Decode {
+                String::from_utf8(Vec::from(b)).map_err(|_| CodecError::Decode {
                     codec: "json",
                     reason: "not UTF-8".into(),
                 })

@@ -13,7 +13,9 @@ use crate::engine::error::TransportError;
 #[derive(Debug)]
 pub enum Frame {
     Text(String),
-    Binary(Vec<u8>),
+    /// `Bytes`, so that a received frame's buffer can be handed on (to the values decoded from
+    /// it) without a copy.
+    Binary(bytes::Bytes),
 }
 
 impl Frame {

@@ -277,7 +277,7 @@ impl RawSocket {
                 Some(Ok(RawFrame {
                     kind: WAMP,
                     payload,
-                })) => Received::Frame(Frame::Binary(payload.into())),
+                })) => Received::Frame(Frame::Binary(payload)),
                 Some(Ok(RawFrame {
                     kind: PING,
                     payload,
@@ -329,7 +329,7 @@ impl RawSocket {
     pub async fn feed(&mut self, frame: Frame) -> Result<(), TransportError> {
         let payload: Bytes = match frame {
             Frame::Text(t) => t.into(),
-            Frame::Binary(b) => b.into(),
+            Frame::Binary(b) => b,
         };
         if payload.len() > self.max_send {
             let limit_note = self.send_limit().map(|(_, note)| note).unwrap_or_default();

@@ -179,9 +179,7 @@ impl WebSocket {
                         },
                     }
                 }
-                Some(Ok(Message::Binary(bytes))) => {
-                    Received::Frame(Frame::Binary(Vec::from(bytes)))
-                }
+                Some(Ok(Message::Binary(bytes))) => Received::Frame(Frame::Binary(bytes)),
                 Some(Ok(Message::Close(frame))) => {
                     let note = match &frame {
                         Some(f) => format!(
