@@ -234,16 +234,20 @@ describe('startRouter() options and errors', () => {
 describe('routers do not outlive the process that started them', { concurrency: true }, () => {
   const CHILD = `
     const { startRouter } = require(${JSON.stringify(HELPER)});
+    const mode = process.argv[1];
     startRouter().then((r) => {
       process.stdout.write(JSON.stringify({ pid: r.pid, port: r.port, cbdir: r.cbdir }) + '\\n');
-      if (process.argv[1] === 'throw') setTimeout(() => { throw new Error('boom (expected)'); }, 10);
-      else if (process.argv[1] === 'return') { /* forgot stop(): nothing keeps the loop alive */ }
-      else setInterval(() => {}, 1e9);
+      if (mode !== 'throw' && mode !== 'return') setInterval(() => {}, 1e9);
+      // The parent checks the router first, then closes our stdin: only then end as told.
+      process.stdin.on('data', () => {}).on('end', () => {
+        if (mode === 'throw') throw new Error('boom (expected)');
+        // 'return': forgot stop(), and nothing keeps the loop alive.
+      });
     }, (err) => { console.error(err); process.exit(3); });
   `;
 
   async function runChild(mode, signal) {
-    const child = spawn(process.execPath, ['-e', CHILD, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', CHILD, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
@@ -257,6 +261,7 @@ describe('routers do not outlive the process that started them', { concurrency: 
       exited.then((e) => reject(new Error(`child exited early ${JSON.stringify(e)}: ${stderr}`)));
     });
     assert.ok(groupMembers(info.pid).length >= 2, 'router is running');
+    child.stdin.end();
     if (signal) child.kill(signal);
     const exit = await exited;
     await waitUntil(`router group ${info.pid} is gone`, () => groupMembers(info.pid).length === 0);
