@@ -230,7 +230,6 @@ impl Actor {
         // message received, which go to JavaScript with the events it produced.
         let mut outgoing: Outgoing = Vec::new();
         let mut incoming: Vec<ReceivedValue> = Vec::new();
-        let takes_attachments = codec != Codec::Json;
         let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
             was_clean,
             leave: session.leave_info().cloned(),
@@ -306,7 +305,7 @@ impl Actor {
             tokio::select! {
                 received = link.recv() => match received {
                     Received::Frame(frame) => match codec
-                        .decode(frame, Some(&mut incoming).filter(|_| takes_attachments))
+                        .decode(frame, Some(&mut incoming))
                     {
                         Ok(text) => {
                             if self.config.debug {

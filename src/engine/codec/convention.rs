@@ -331,6 +331,123 @@ pub fn inline_attachments(json: String, attachments: &mut Outgoing) -> Result<St
     Ok(out)
 }
 
+// ---------------------------------------------------------------------------------------------
+// JSON received
+
+/// Where a string value of a received JSON text is (offsets of its quotes), and what it is.
+struct LargeValue {
+    open: usize,
+    close: usize,
+    value: Found,
+}
+
+enum Found {
+    /// A string without escapes: its text is the bytes between the quotes.
+    Raw,
+    /// A string with escapes, or bytes, decoded.
+    Decoded(ReceivedValue),
+}
+
+/// A received JSON text with its large values taken out as attachments, as MessagePack's are:
+/// strings of `ATTACH_MIN_TEXT_LEN` bytes or more, and byte values (U+0000 + Base64) of
+/// `ATTACH_MIN_LEN` bytes or more. JavaScript then parses a small text instead of escaping and
+/// Base64 it would have to read through. Texts shorter than `ATTACH_MIN_TEXT_LEN` are returned as
+/// they are, unread; so is a text that is not well-formed (the session reports that).
+///
+/// Only the strings are looked at: the rest of the text is copied as it is. A long string without
+/// escapes that is at least half of the text shares the text's buffer.
+pub fn json_take_large_values(text: String, attachments: &mut Vec<ReceivedValue>) -> String {
+    if text.len() < ATTACH_MIN_TEXT_LEN {
+        return text;
+    }
+    let found = large_json_values(text.as_bytes());
+    if found.is_empty() {
+        return text;
+    }
+    let frame = Bytes::from(text);
+    // Valid UTF-8 (it was a String), and every cut is at an ASCII quote.
+    let src = std::str::from_utf8(&frame).unwrap_or_default();
+    let mut out = String::with_capacity(
+        frame.len() - found.iter().map(|v| v.close - v.open).sum::<usize>() + 16 * found.len(),
+    );
+    let mut copied = 0;
+    for LargeValue { open, close, value } in found {
+        out.push_str(&src[copied..open]);
+        let value = match value {
+            Found::Raw => {
+                let raw = &frame[open + 1..close];
+                ReceivedValue::Text(if raw.len() * 2 >= frame.len() {
+                    frame.slice_ref(raw)
+                } else {
+                    Bytes::copy_from_slice(raw)
+                })
+            }
+            Found::Decoded(value) => value,
+        };
+        out.push_str("\"\\u0000#");
+        // Formatting into a String cannot fail.
+        let _ = write!(out, "{}", attachments.len());
+        out.push('"');
+        attachments.push(value);
+        copied = close + 1;
+    }
+    out.push_str(&src[copied..]);
+    out
+}
+
+/// The large string values of a JSON text, in order (an empty list for a text that is not
+/// well-formed).
+fn large_json_values(src: &[u8]) -> Vec<LargeValue> {
+    let mut found = Vec::new();
+    let mut pos = 0;
+    while let Some(q) = memchr::memchr(b'"', &src[pos..]) {
+        let open = pos + q;
+        let mut at = open + 1;
+        let mut escaped = false;
+        let close = loop {
+            match memchr::memchr2(b'"', b'\\', src.get(at..).unwrap_or_default()) {
+                None => return Vec::new(),
+                Some(k) if src[at + k] == b'\\' => {
+                    escaped = true;
+                    at += k + 2;
+                }
+                Some(k) => break at + k,
+            }
+        };
+        pos = close + 1;
+        let raw = &src[open + 1..close];
+        if raw.len() < ATTACH_MIN_LEN {
+            continue;
+        }
+        // A key (followed by a colon) stays: JavaScript reads keys as they are.
+        let next = src[pos..].iter().find(|b| !b" \t\r\n".contains(b));
+        if next == Some(&b':') {
+            continue;
+        }
+        if let Some(b64) = raw.strip_prefix(b"\\u0000") {
+            // Bytes under the WAMP convention; what does not decode strictly stays for JavaScript
+            // (which decodes leniently), as does a value too small to go beside the text.
+            if b64.len() / 4 * 3 >= ATTACH_MIN_LEN {
+                if let Ok(bytes) = BASE64.decode(b64) {
+                    let value = Found::Decoded(ReceivedValue::Bytes(bytes.into()));
+                    found.push(LargeValue { open, close, value });
+                }
+            }
+        } else if raw.len() >= ATTACH_MIN_TEXT_LEN {
+            let value = if escaped {
+                match serde_json::from_slice::<String>(&src[open..=close]) {
+                    Ok(text) => Found::Decoded(ReceivedValue::Text(Bytes::from(text))),
+                    Err(_) => return Vec::new(),
+                }
+            } else {
+                Found::Raw
+            };
+            found.push(LargeValue { open, close, value });
+        }
+    }
+    found
+}
+
 fn parse_json(json: &str, codec: &'static str) -> Result<Json, CodecError> {
     serde_json::from_str(json).map_err(|e| encode_err(codec, e.to_string()))
 }
@@ -1014,6 +1131,66 @@ mod tests {
         assert!(!frame.as_ptr_range().contains(&copied.as_ptr()));
         assert!(frame.as_ptr_range().contains(&text.as_ptr()));
         assert_eq!(text, &"t".repeat(20_000));
+    }
+
+    #[test]
+    fn received_json_gives_its_large_values_as_attachments() {
+        use serde_json::json;
+        let long = "plain text ".repeat(2000);
+        let escaped = "say \"hi\"\n\t☃ é ".repeat(2000);
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        let marked = format!("\u{0}{}", BASE64.encode(&bytes));
+        let long_key = "k".repeat(20_000);
+        let not_base64 = format!("\u{0}{}!", "QUJD".repeat(1000));
+        let text = serde_json::to_string(&json!([
+            36, 1, {},
+            [long, 5, marked, "\u{0}AQID", not_base64],
+            {"k": escaped, long_key.clone(): 1}
+        ]))
+        .unwrap();
+        let mut att = vec![ReceivedValue::Bytes(vec![0].into())]; // one before: numbering goes on
+        let out = json_take_large_values(text, &mut att);
+        let got: Json = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            got,
+            json!([
+                36, 1, {},
+                ["\u{0}#1", 5, "\u{0}#2", "\u{0}AQID", not_base64],
+                {"k": "\u{0}#3", long_key: 1}
+            ])
+        );
+        assert_eq!(
+            att[1..],
+            [
+                ReceivedValue::Text(long.into()),
+                ReceivedValue::Bytes(bytes.into()),
+                ReceivedValue::Text(escaped.into()),
+            ]
+        );
+
+        // A string that is most of the text is not copied.
+        let text = serde_json::to_string(&json!([36, 1, {}, ["x".repeat(40_000)]])).unwrap();
+        let inside = text.as_bytes().as_ptr_range();
+        let mut att = vec![];
+        assert_eq!(
+            json_take_large_values(text, &mut att),
+            r#"[36,1,{},["\u0000#0"]]"#
+        );
+        let [ReceivedValue::Text(x)] = &att[..] else {
+            panic!("{att:?}")
+        };
+        assert!(inside.contains(&x.as_ptr()) && x[..] == *"x".repeat(40_000).as_bytes());
+
+        // Small texts, and texts that are not well-formed, are left as they are.
+        for text in [
+            serde_json::to_string(&json!([36, 1, {}, ["y".repeat(10_000)]])).unwrap(),
+            format!(r#"[36,1,{{}},["{}"#, "z".repeat(20_000)),
+            format!(r#"[36,1,{{}},["{}\"#, "z".repeat(20_000)),
+        ] {
+            let mut att = vec![];
+            assert_eq!(json_take_large_values(text.clone(), &mut att), text);
+            assert!(att.is_empty());
+        }
     }
 
     #[test]

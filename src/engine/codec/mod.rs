@@ -65,21 +65,22 @@ impl Codec {
         }
     }
 
-    /// A wire frame -> JSON text. With `attachments`, a binary serializer's large byte values and
-    /// strings go there, with placeholders in the text (JSON is passed through as it is).
+    /// A wire frame -> JSON text. With `attachments`, large byte values and strings go there,
+    /// with placeholders in the text (under JSON only in texts of 16 KiB or more).
     pub fn decode(
         self,
         frame: Frame,
         attachments: Option<&mut Vec<ReceivedValue>>,
     ) -> Result<String, CodecError> {
         match (self, frame) {
-            (Codec::Json, Frame::Text(t)) => Ok(t),
-            (Codec::Json, Frame::Binary(b)) => {
-                String::from_utf8(Vec::from(b)).map_err(|_| CodecError::Decode {
+            (Codec::Json, Frame::Text(t)) => Ok(json_text(t, attachments)),
+            // JSON over RawSocket.
+            (Codec::Json, Frame::Binary(b)) => String::from_utf8(Vec::from(b))
+                .map(|t| json_text(t, attachments))
+                .map_err(|_| CodecError::Decode {
                     codec: "json",
                     reason: "not UTF-8".into(),
-                })
-            }
+                }),
             (Codec::MsgPack, Frame::Binary(b)) => convention::msgpack_to_json(&b, attachments),
             (Codec::Cbor, Frame::Binary(b)) => convention::cbor_to_json(&b, attachments),
             (codec, Frame::Text(_)) => Err(CodecError::Decode {
@@ -87,5 +88,12 @@ impl Codec {
                 reason: "a text frame on a binary serializer".into(),
             }),
         }
+    }
+}
+
+fn json_text(text: String, attachments: Option<&mut Vec<ReceivedValue>>) -> String {
+    match attachments {
+        Some(attachments) => convention::json_take_large_values(text, attachments),
+        None => text,
     }
 }
