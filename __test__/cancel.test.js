@@ -222,6 +222,40 @@ describe('AUTOBAHN_DEBUG', () => {
   });
 });
 
+describe('AUTOBAHN_DEBUG with large values', () => {
+  const ctx = useRouter();
+
+  for (const serializer of ['json', 'msgpack']) {
+    it(`${serializer}: values that travel beside the message text are logged by size, not as placeholders`, T, async () => {
+      const script = `
+        globalThis.AUTOBAHN_DEBUG = true;
+        const autobahn = require(${JSON.stringify(path.join(__dirname, '..'))});
+        const serializers = process.argv[2] === 'json' ? undefined : [new autobahn.serializer.MsgpackSerializer()];
+        const c = new autobahn.Connection({ url: process.argv[1], realm: 'realm1', max_retries: 0, serializers });
+        c.onopen = async (s) => {
+          await s.register('debug.echo', (args) => new autobahn.Result(args));
+          await s.call('debug.echo', [Buffer.alloc(2048, 1), 'é'.repeat(17000)]);
+          c.close();
+        };
+        c.open();`;
+      const child = spawn(process.execPath, ['-e', script, ctx.router.url, serializer], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0);
+      const lines = out.split('\n').filter((l) => l.startsWith('AUTOBAHN_DEBUG: WAMP'));
+      const values = /\["<attached: 2048 bytes>","<attached: string of 34000 bytes>"\]/;
+      assert.ok(lines.some((l) => /^AUTOBAHN_DEBUG: WAMP sent \[48,/.test(l) && values.test(l)), 'the CALL');
+      assert.ok(lines.some((l) => /^AUTOBAHN_DEBUG: WAMP sent \[70,/.test(l) && values.test(l)), 'the YIELD');
+      // Received: always under MessagePack; under JSON in messages of 16 KiB or more (so the
+      // 2 KiB of bytes, Base64 on the wire, come as an attachment too).
+      assert.ok(lines.some((l) => /^AUTOBAHN_DEBUG: WAMP received \[68,/.test(l) && values.test(l)), 'the INVOCATION');
+      assert.ok(lines.some((l) => /^AUTOBAHN_DEBUG: WAMP received \[50,/.test(l) && values.test(l)), 'the RESULT');
+      assert.ok(!out.includes('\\u0000#'), 'no placeholder is shown');
+    });
+  }
+});
+
 describe('session.log', () => {
   const ctx = useRouter();
 

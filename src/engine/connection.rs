@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Instant};
 
+use super::codec::convention::describe_attachments;
 use super::codec::convention::Outgoing;
 use super::codec::{Attachment, Codec, ReceivedValue};
 use super::config::{ConnectionConfig, TransportConfig, DEFAULT_CONNECT_TIMEOUT};
@@ -248,7 +249,13 @@ impl Actor {
                 let limit = link.send_limit();
                 for msg in out.to_router.drain(..) {
                     if self.config.debug {
-                        self.sink.emit(events::debug("tx", &msg));
+                        let shown = describe_attachments(&msg, |i| {
+                            outgoing
+                                .get(i)
+                                .and_then(Option::as_ref)
+                                .map(Attachment::size)
+                        });
+                        self.sink.emit(events::debug("tx", &shown));
                     }
                     let frame = match codec.encode(msg, &mut outgoing) {
                         Ok(frame) => frame,
@@ -309,7 +316,10 @@ impl Actor {
                     {
                         Ok(text) => {
                             if self.config.debug {
-                                self.sink.emit(events::debug("rx", &text));
+                                let shown = describe_attachments(&text, |i| {
+                                    incoming.get(i).map(ReceivedValue::size)
+                                });
+                                self.sink.emit(events::debug("rx", &shown));
                             }
                             // Any answer to HELLO (WELCOME, CHALLENGE, ABORT) ends the join clock.
                             join_deadline = None;

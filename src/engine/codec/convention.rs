@@ -292,6 +292,45 @@ pub fn renumber_attachments(json: &str, offset: usize) -> String {
     out
 }
 
+/// `json` for a log line: each placeholder replaced by what it stands for, in brief
+/// (`"<attached: 1048576 bytes>"`, `"<attached: string of 20000 bytes>"`).
+pub fn describe_attachments(json: &str, sizes: impl Fn(usize) -> Option<(bool, usize)>) -> String {
+    let mut out = String::with_capacity(json.len() + 16);
+    let mut copied = 0;
+    for (start, end) in placeholders(json) {
+        let Some((text, len)) = json[start..end].parse::<usize>().ok().and_then(&sizes) else {
+            continue;
+        };
+        // The placeholder's opening quote, and its closing one.
+        out.push_str(&json[copied..start - PLACEHOLDER.len()]);
+        let what = if text { "string of " } else { "" };
+        let _ = write!(out, "\"<attached: {what}{len} bytes>\"");
+        copied = end + 1;
+    }
+    out.push_str(json.get(copied..).unwrap_or_default());
+    out
+}
+
+impl ReceivedValue {
+    /// (is it a string, its length in bytes), for `describe_attachments`.
+    pub fn size(&self) -> (bool, usize) {
+        match self {
+            ReceivedValue::Bytes(b) => (false, b.len()),
+            ReceivedValue::Text(t) => (true, t.len()),
+        }
+    }
+}
+
+impl Attachment {
+    /// (is it a string, its length in bytes), for `describe_attachments`.
+    pub fn size(&self) -> (bool, usize) {
+        match self {
+            Attachment::Bytes(b) => (false, b.len()),
+            Attachment::Text(t) => (true, t.len()),
+        }
+    }
+}
+
 /// Under JSON the attachments go inline again: bytes as the WAMP convention's Base64 strings,
 /// strings escaped.
 pub fn inline_attachments(json: String, attachments: &mut Outgoing) -> Result<String, CodecError> {
@@ -1206,6 +1245,16 @@ mod tests {
         assert_eq!(
             text,
             r#"[1,"\u0000AQID",{"s":"a\"\u0000#0","b":"\u0000/////w=="},"say \"hi\"\n"]"#
+        );
+    }
+
+    #[test]
+    fn log_lines_show_what_a_placeholder_stands_for() {
+        let json = r#"[70,1,{},["\u0000#0",{"s":"\u0000#1"},"\u0000#7"]]"#;
+        let sizes = [(false, 1048576), (true, 20000)];
+        assert_eq!(
+            describe_attachments(json, |i| sizes.get(i).copied()),
+            r#"[70,1,{},["<attached: 1048576 bytes>",{"s":"<attached: string of 20000 bytes>"},"\u0000#7"]]"#
         );
     }
 
