@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 use super::error::ProtocolViolation;
 
@@ -67,7 +68,9 @@ pub fn type_name(t: u64) -> &'static str {
 
 /// A message split into its top-level elements, each still raw JSON text.
 pub struct Parts<'a> {
-    pub items: Vec<&'a RawValue>,
+    /// Inline up to 8 (every WAMP message the engine reads has at most 7), so parsing a
+    /// message allocates nothing.
+    pub items: SmallVec<[&'a RawValue; 8]>,
     pub kind: u64,
 }
 
@@ -77,7 +80,7 @@ fn violation(msg: impl Into<String>) -> ProtocolViolation {
 
 impl<'a> Parts<'a> {
     pub fn parse(text: &'a str) -> Result<Self, ProtocolViolation> {
-        let items: Vec<&RawValue> = serde_json::from_str(text)
+        let items: SmallVec<[&RawValue; 8]> = serde_json::from_str(text)
             .map_err(|e| violation(format!("message is not a JSON array: {e}")))?;
         let first = items
             .first()
