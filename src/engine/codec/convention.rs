@@ -102,10 +102,7 @@ impl JsonOut<'_> {
     /// Writes a placeholder for `value` and keeps it (when this writer takes attachments).
     fn attach(&mut self, value: ReceivedValue) {
         if let Some(attachments) = self.attachments.as_mut() {
-            self.text.push_str("\"\\u0000#");
-            // Formatting into a String cannot fail.
-            let _ = write!(self.text, "{}", attachments.len());
-            self.text.push('"');
+            push_placeholder(&mut self.text, attachments.len());
             attachments.push(value);
         }
     }
@@ -128,6 +125,24 @@ impl JsonOut<'_> {
         } else {
             push_quoted(&mut self.text, s);
         }
+    }
+}
+
+/// `"\u0000#index"`, the placeholder of an attachment.
+fn push_placeholder(out: &mut String, index: usize) {
+    out.push_str(PLACEHOLDER);
+    // Formatting into a String cannot fail.
+    let _ = write!(out, "{index}\"");
+}
+
+/// `part` of a received frame as a value of its own: sharing the frame's buffer when it is at
+/// least half the frame, else a copy (a shared value keeps its whole frame alive for as long as
+/// JavaScript holds it).
+fn share_or_copy(frame: &Bytes, part: &[u8]) -> Bytes {
+    if part.len() * 2 >= frame.len() {
+        frame.slice_ref(part)
+    } else {
+        Bytes::copy_from_slice(part)
     }
 }
 
@@ -164,16 +179,26 @@ fn to_json_text<T>(
     Ok(w.text)
 }
 
-fn push_list<T>(w: &mut JsonOut, items: &mut [T], item: ToJson<T>) -> Result<(), CodecError> {
-    w.text.push('[');
-    for (n, v) in items.iter_mut().enumerate() {
-        if n > 0 {
+/// `open`, the `n` items `item(i, w)` writes separated by commas, `close`.
+fn push_seq(
+    w: &mut JsonOut,
+    (open, close): (char, char),
+    n: usize,
+    mut item: impl FnMut(usize, &mut JsonOut) -> Result<(), CodecError>,
+) -> Result<(), CodecError> {
+    w.text.push(open);
+    for i in 0..n {
+        if i > 0 {
             w.text.push(',');
         }
-        item(v, w)?;
+        item(i, w)?;
     }
-    w.text.push(']');
+    w.text.push(close);
     Ok(())
+}
+
+fn push_list<T>(w: &mut JsonOut, items: &mut [T], item: ToJson<T>) -> Result<(), CodecError> {
+    push_seq(w, ('[', ']'), items.len(), |i, w| item(&mut items[i], w))
 }
 
 fn push_map<T>(
@@ -182,17 +207,12 @@ fn push_map<T>(
     mut key: impl FnMut(&mut T, &mut JsonOut) -> Result<(), CodecError>,
     value: ToJson<T>,
 ) -> Result<(), CodecError> {
-    w.text.push('{');
-    for (n, (k, v)) in entries.iter_mut().enumerate() {
-        if n > 0 {
-            w.text.push(',');
-        }
+    push_seq(w, ('{', '}'), entries.len(), |i, w| {
+        let (k, v) = &mut entries[i];
         key(k, w)?;
         w.text.push(':');
-        value(v, w)?;
-    }
-    w.text.push('}');
-    Ok(())
+        value(v, w)
+    })
 }
 
 /// WAMP dicts have string keys; a key of another type becomes the string of its JSON text
@@ -403,34 +423,22 @@ pub fn json_take_large_values(text: String, attachments: &mut Vec<ReceivedValue>
     if found.is_empty() {
         return text;
     }
-    let frame = Bytes::from(text);
-    // Valid UTF-8 (it was a String), and every cut is at an ASCII quote.
-    let src = std::str::from_utf8(&frame).unwrap_or_default();
     let mut out = String::with_capacity(
-        frame.len() - found.iter().map(|v| v.close - v.open).sum::<usize>() + 16 * found.len(),
+        text.len() - found.iter().map(|v| v.close - v.open).sum::<usize>() + 16 * found.len(),
     );
     let mut copied = 0;
-    for LargeValue { open, close, value } in found {
-        out.push_str(&src[copied..open]);
-        let value = match value {
-            Found::Raw => {
-                let raw = &frame[open + 1..close];
-                ReceivedValue::Text(if raw.len() * 2 >= frame.len() {
-                    frame.slice_ref(raw)
-                } else {
-                    Bytes::copy_from_slice(raw)
-                })
-            }
-            Found::Decoded(value) => value,
-        };
-        out.push_str("\"\\u0000#");
-        // Formatting into a String cannot fail.
-        let _ = write!(out, "{}", attachments.len());
-        out.push('"');
-        attachments.push(value);
-        copied = close + 1;
+    for (n, v) in found.iter().enumerate() {
+        // Every cut is at an ASCII quote.
+        out.push_str(&text[copied..v.open]);
+        push_placeholder(&mut out, attachments.len() + n);
+        copied = v.close + 1;
     }
-    out.push_str(&src[copied..]);
+    out.push_str(&text[copied..]);
+    let frame = Bytes::from(text);
+    attachments.extend(found.into_iter().map(|v| match v.value {
+        Found::Raw => ReceivedValue::Text(share_or_copy(&frame, &frame[v.open + 1..v.close])),
+        Found::Decoded(value) => value,
+    }));
     out
 }
 
@@ -531,15 +539,6 @@ struct MsgpackReader<'a> {
 }
 
 impl<'a> MsgpackReader<'a> {
-    /// `part` of the frame as a value of its own: shared when it is at least half the frame.
-    fn keep(&self, part: &[u8]) -> Bytes {
-        if part.len() * 2 >= self.frame.len() {
-            self.frame.slice_ref(part)
-        } else {
-            Bytes::copy_from_slice(part)
-        }
-    }
-
     fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
         if self.rest.len() < n {
             return Err(decode_err("msgpack", "the message ends inside a value"));
@@ -637,7 +636,7 @@ impl<'a> MsgpackReader<'a> {
         let s = std::str::from_utf8(self.take(n)?)
             .map_err(|_| decode_err("msgpack", "a string is not valid UTF-8"))?;
         if w.attaches_text(s) {
-            w.attach(ReceivedValue::Text(self.keep(s.as_bytes())));
+            w.attach(ReceivedValue::Text(share_or_copy(self.frame, s.as_bytes())));
         } else {
             push_quoted(&mut w.text, s);
         }
@@ -647,7 +646,7 @@ impl<'a> MsgpackReader<'a> {
     fn bytes(&mut self, n: usize, w: &mut JsonOut) -> Result<(), CodecError> {
         let b = self.take(n)?;
         if w.attaches_bytes(b) {
-            w.attach(ReceivedValue::Bytes(self.keep(b)));
+            w.attach(ReceivedValue::Bytes(share_or_copy(self.frame, b)));
         } else {
             push_base64(&mut w.text, b);
         }
@@ -678,31 +677,17 @@ impl<'a> MsgpackReader<'a> {
     fn list(&mut self, n: usize, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
         let depth = Self::nested(depth)?;
         self.count(n, 1)?;
-        w.text.push('[');
-        for i in 0..n {
-            if i > 0 {
-                w.text.push(',');
-            }
-            self.value(w, depth)?;
-        }
-        w.text.push(']');
-        Ok(())
+        push_seq(w, ('[', ']'), n, |_, w| self.value(w, depth))
     }
 
     fn map(&mut self, n: usize, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
         let depth = Self::nested(depth)?;
         self.count(n, 2)?;
-        w.text.push('{');
-        for i in 0..n {
-            if i > 0 {
-                w.text.push(',');
-            }
+        push_seq(w, ('{', '}'), n, |_, w| {
             self.key(w, depth)?;
             w.text.push(':');
-            self.value(w, depth)?;
-        }
-        w.text.push('}');
-        Ok(())
+            self.value(w, depth)
+        })
     }
 
     /// WAMP dicts have string keys; a key of another type becomes the string of its JSON text
