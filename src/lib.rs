@@ -1,9 +1,12 @@
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
-//! Native WAMP client engine for Node.js.
+//! Native WAMP client and router for Node.js.
 //!
-//! `engine` is a napi-free tokio library (session core, transports, reconnect loop);
-//! `binding` is the only code that touches napi.
+//! `wamp` is the shared protocol layer (messages, codecs, transports, auth computations);
+//! `client` and `router` are napi-free tokio libraries built on it; `binding` is the only code
+//! that touches napi.
 
 pub mod binding;
-pub mod engine;
+pub mod client;
+pub mod router;
+pub mod wamp;

@@ -1,5 +1,5 @@
 //! napi exports for the authentication helpers (`autobahn.auth_cra`, `auth_cryptosign`,
-//! `auth_scram`; the JavaScript shapes live in auth.js). Thin wrappers over `engine::auth`:
+//! `auth_scram`; the JavaScript shapes live in auth.js). Thin wrappers over `wamp::auth`:
 //! CRA and Cryptosign are fast and synchronous like Autobahn|JS's; the SCRAM key derivation
 //! (Argon2 / PBKDF2, deliberately slow) runs on libuv's thread pool and returns a promise.
 //!
@@ -12,7 +12,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use zeroize::Zeroizing;
 
-use crate::engine::auth::{cra, cryptosign, scram, AuthError};
+use crate::wamp::auth::{cra, cryptosign, scram, AuthError};
 
 fn invalid(e: AuthError) -> Error {
     Error::new(Status::InvalidArg, e.to_string())

@@ -15,11 +15,11 @@ use napi_derive::napi;
 use parking_lot::Mutex;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-use crate::engine::codec::convention::renumber_attachments;
-use crate::engine::codec::{Attachment, ReceivedValue};
-use crate::engine::config::ConnectionConfig;
-use crate::engine::connection::{Actor, Command};
-use crate::engine::EventSink;
+use crate::client::config::ConnectionConfig;
+use crate::client::connection::{Actor, Command};
+use crate::client::EventSink;
+use crate::wamp::codec::convention::renumber_attachments;
+use crate::wamp::codec::{Attachment, ReceivedValue};
 
 /// The process-wide runtime: one worker thread is plenty for socket I/O and timers.
 fn runtime() -> Result<&'static tokio::runtime::Handle> {

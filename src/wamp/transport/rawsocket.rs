@@ -24,8 +24,8 @@ use tokio_util::codec::{Decoder, Encoder, Framed};
 
 use super::stream::Stream;
 use super::{Frame, Received};
-use crate::engine::config::TransportConfig;
-use crate::engine::error::TransportError;
+use crate::wamp::error::TransportError;
+use crate::wamp::transport::config::TransportConfig;
 
 const MAGIC: u8 = 0x7F;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);

@@ -10,7 +10,7 @@ pub use convention::{Attachment, ReceivedValue};
 
 use thiserror::Error;
 
-use super::transport::Frame;
+use crate::wamp::transport::Frame;
 
 #[derive(Debug, Error)]
 pub enum CodecError {

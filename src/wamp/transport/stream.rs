@@ -11,8 +11,8 @@ use tokio::net::UnixStream;
 use tokio_rustls::client::TlsStream;
 
 use super::tls;
-use crate::engine::config::TlsOptions;
-use crate::engine::error::TransportError;
+use crate::wamp::error::TransportError;
+use crate::wamp::transport::config::TlsOptions;
 
 pub enum Stream {
     Tcp(TcpStream),

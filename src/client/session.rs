@@ -8,9 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::error::ProtocolViolation;
 use super::events;
-use super::message::{self as m, quote, truncate, Flags, Parts};
+use crate::wamp::error::ProtocolViolation;
+use crate::wamp::message::{self as m, quote, truncate, Flags, Parts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {

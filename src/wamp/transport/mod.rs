@@ -1,13 +1,14 @@
 //! Transports: each carries whole WAMP messages (frames) and reports how it ended. The
 //! connection actor drives them through `Transport`, so it does not care which one it has.
 
+pub mod config;
 pub mod rawsocket;
 pub mod stream;
 pub mod tls;
 pub mod websocket;
 
-use crate::engine::config::TransportConfig;
-use crate::engine::error::TransportError;
+use crate::wamp::error::TransportError;
+use crate::wamp::transport::config::TransportConfig;
 
 /// One WAMP message on the wire: text for JSON over WebSocket, bytes otherwise.
 #[derive(Debug)]

@@ -25,7 +25,7 @@
 
 use serde::Serialize;
 
-use super::message::{self as m, quote, Parts};
+use crate::wamp::message::{self as m, quote, Parts};
 
 pub const OPEN: u32 = 1000;
 pub const CLOSE: u32 = 1001;

@@ -9,16 +9,17 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Instant};
 
-use super::codec::convention::describe_attachments;
-use super::codec::convention::Outgoing;
-use super::codec::{Attachment, Codec, ReceivedValue};
-use super::config::{ConnectionConfig, TransportConfig, DEFAULT_CONNECT_TIMEOUT};
-use super::error::TransportError;
+use super::config::ConnectionConfig;
 use super::events::{self, CloseDetails, TransportInfo};
 use super::retry::RetrySchedule;
 use super::session::{Leave, Output, Session};
-use super::transport::{Received, Transport};
 use super::EventSink;
+use crate::wamp::codec::convention::describe_attachments;
+use crate::wamp::codec::convention::Outgoing;
+use crate::wamp::codec::{Attachment, Codec, ReceivedValue};
+use crate::wamp::error::TransportError;
+use crate::wamp::transport::config::{TransportConfig, DEFAULT_CONNECT_TIMEOUT};
+use crate::wamp::transport::{Received, Transport};
 
 /// Commands from JavaScript.
 #[derive(Debug)]

@@ -18,8 +18,8 @@ use tokio_rustls::rustls::{
 };
 use tokio_rustls::TlsConnector;
 
-use crate::engine::config::TlsOptions;
-use crate::engine::error::TransportError;
+use crate::wamp::error::TransportError;
+use crate::wamp::transport::config::TlsOptions;
 
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();

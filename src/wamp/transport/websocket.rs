@@ -14,8 +14,8 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::stream::Stream;
 use super::{Frame, Received};
-use crate::engine::config::TransportConfig;
-use crate::engine::error::TransportError;
+use crate::wamp::error::TransportError;
+use crate::wamp::transport::config::TransportConfig;
 
 const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 

@@ -1,18 +1,15 @@
-//! The napi-free WAMP engine: a sans-IO session core, the retry schedule, the WebSocket
-//! transport and the connection actor that ties them to tokio.
+//! The WAMP client: a sans-IO session core, the retry schedule and the connection actor that
+//! ties them to tokio and a transport from `wamp::transport`.
 
-pub mod auth;
-pub mod codec;
 pub mod config;
 pub mod connection;
-pub mod error;
 pub mod events;
-pub mod message;
 pub mod retry;
 pub mod session;
-pub mod transport;
 
-/// Where the engine delivers events for the JavaScript side. Each event is the JSON text of one
+use crate::wamp::codec;
+
+/// Where the client delivers events for the JavaScript side. Each event is the JSON text of one
 /// array (see `events`); the sink batches them so that one crossing carries many events.
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: String);

@@ -1,0 +1,35 @@
+//! Connection settings, as normalised by index.js (defaults and validation live there).
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::retry::RetryConfig;
+use crate::wamp::transport::config::TransportConfig;
+
+#[derive(Debug, Deserialize)]
+pub struct ConnectionConfig {
+    pub realm: String,
+    /// HELLO.Details (roles, authmethods, authid, authextra), built by index.js.
+    pub hello_details: Box<RawValue>,
+    /// Tried in order on every connection attempt until one connects (failover).
+    pub transports: Vec<TransportConfig>,
+    /// Seconds one transport entry may take to connect (TCP, TLS and the WebSocket or RawSocket
+    /// handshake) before the next entry is tried.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: f64,
+    /// `AUTOBAHN_DEBUG`: report every WAMP message sent and received (secrets redacted).
+    #[serde(default)]
+    pub debug: bool,
+    #[serde(flatten)]
+    pub retry: RetryConfig,
+}
+
+fn default_connect_timeout() -> f64 {
+    crate::wamp::transport::config::DEFAULT_CONNECT_TIMEOUT
+}
+
+impl ConnectionConfig {
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("invalid connection settings: {e}"))
+    }
+}
