@@ -1,1 +1,5 @@
-//! The embedded WAMP router.
+//! The embedded WAMP router: `core` routes (sans-IO), the rest listens, authenticates and
+//! moves frames between sockets and the core.
+
+pub mod config;
+pub mod core;
