@@ -12,7 +12,7 @@ use tokio::time::{sleep, Instant};
 use super::config::ConnectionConfig;
 use super::events::{self, CloseDetails, TransportInfo};
 use super::retry::RetrySchedule;
-use super::session::{Leave, Output, Session};
+use super::session::{Leave, Output, SessionCore};
 use super::EventSink;
 use crate::wamp::codec::convention::describe_attachments;
 use crate::wamp::codec::convention::Outgoing;
@@ -215,7 +215,7 @@ impl Actor {
         let serial = self.serial.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         self.sink.emit(events::connected(serial, info));
         let mut out = Output::default();
-        let mut session = Session::start(
+        let mut session = SessionCore::start(
             serial,
             &self.config.realm,
             self.config.hello_details.get(),
@@ -232,7 +232,7 @@ impl Actor {
         // message received, which go to JavaScript with the events it produced.
         let mut outgoing: Outgoing = Vec::new();
         let mut incoming: Vec<ReceivedValue> = Vec::new();
-        let ended = |session: &Session, was_clean: bool, note: Option<String>| Attempt::Ended {
+        let ended = |session: &SessionCore, was_clean: bool, note: Option<String>| Attempt::Ended {
             was_clean,
             leave: session.leave_info().cloned(),
             note,
@@ -341,7 +341,7 @@ impl Actor {
                             outgoing = attachments.into_iter().map(Some).collect();
                             for line in text.split('\n') {
                                 if let Err(e) = session.on_command(line, &mut out) {
-                                    out.to_js.push(events::internal_error(&e));
+                                    out.to_js.push(events::internal_error(&e.to_string()));
                                 }
                             }
                         }

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod connection;
+pub mod error;
 pub mod events;
 pub mod retry;
 pub mod session;
