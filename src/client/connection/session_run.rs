@@ -1,0 +1,267 @@
+//! One session on one open transport: the session core between the transport and the
+//! commands from JavaScript, until the transport closes. Each turn delivers the events the core
+//! produced, sends its messages, then waits for a frame, a command or a deadline.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Actor, Attempt, Command, DEFAULT_LEAVE_REASON, GOODBYE_TIMEOUT};
+use crate::client::events;
+use crate::client::session::{Output, SessionCore};
+use crate::wamp::codec::convention::{describe_attachments, Outgoing};
+use crate::wamp::codec::{Attachment, Codec, ReceivedValue};
+use crate::wamp::transport::{Frame, Received, Transport};
+
+pub(super) struct SessionRun<'a> {
+    actor: &'a mut Actor,
+    link: Transport,
+    codec: Codec,
+    serial: u32,
+    session: SessionCore,
+    out: Output,
+    /// Values beside the text of the commands being sent, by placeholder index.
+    outgoing: Outgoing,
+    /// Values beside the text of the message received; they go to JavaScript with the events
+    /// it produced.
+    incoming: Vec<ReceivedValue>,
+    goodbye_deadline: Option<Instant>,
+    /// A router that accepts the transport but never answers HELLO must not leave us waiting
+    /// forever: the join gets `connect_timeout` too (any answer stops the clock, a CHALLENGE
+    /// included, since the reply then depends on the application's onchallenge).
+    join_deadline: Option<Instant>,
+    /// The JavaScript side is gone: close, then end without reporting.
+    abandoned: bool,
+}
+
+/// What the send step left to do.
+enum Sent {
+    /// Everything went out.
+    All,
+    /// Refused (too large) messages produced replies that have to go out before waiting.
+    Replies,
+}
+
+impl<'a> SessionRun<'a> {
+    /// Starts the session (its HELLO waits in `out`).
+    pub(super) fn start(actor: &'a mut Actor, serial: u32, link: Transport, codec: Codec) -> Self {
+        let mut out = Output::default();
+        let session = SessionCore::start(
+            serial,
+            &actor.config.realm,
+            actor.config.hello_details.get(),
+            &mut out,
+        );
+        let join_timeout = Duration::from_secs_f64(actor.config.connect_timeout.max(0.001));
+        SessionRun {
+            actor,
+            link,
+            codec,
+            serial,
+            session,
+            out,
+            outgoing: Vec::new(),
+            incoming: Vec::new(),
+            goodbye_deadline: None,
+            join_deadline: Some(Instant::now() + join_timeout),
+            abandoned: false,
+        }
+    }
+
+    pub(super) async fn run(mut self) -> Attempt {
+        loop {
+            self.deliver();
+            match self.send().await {
+                Ok(Sent::All) => {}
+                Ok(Sent::Replies) => continue,
+                Err(ended) => return ended,
+            }
+            if self.out.close_transport {
+                self.link.close().await;
+                if self.abandoned {
+                    return Attempt::Abandoned;
+                }
+                return self.ended(true, None);
+            }
+            if let Some(ended) = self.wait().await {
+                return ended;
+            }
+        }
+    }
+
+    fn ended(&self, was_clean: bool, note: Option<String>) -> Attempt {
+        Attempt::Ended {
+            was_clean,
+            leave: self.session.leave_info().cloned(),
+            note,
+        }
+    }
+
+    /// Hands the events produced so far to JavaScript, with the attachments they refer to.
+    fn deliver(&mut self) {
+        if !self.out.to_js.is_empty() {
+            self.actor
+                .sink
+                .emit_all(&mut self.out.to_js, std::mem::take(&mut self.incoming));
+        }
+        // Attachments of a message that produced no event have nobody to go to.
+        self.incoming.clear();
+    }
+
+    /// Sends the messages for the router. A message too large for the transport goes back to
+    /// the session core, which fails its request instead (or ends the attempt when it cannot).
+    async fn send(&mut self) -> Result<Sent, Attempt> {
+        if self.out.to_router.is_empty() {
+            return Ok(Sent::All);
+        }
+        let mut refused = Vec::new();
+        let result = self.write_all(&mut refused).await;
+        self.outgoing.clear();
+        if let Err(failure) = result {
+            return Err(self.ended(false, Some(failure)));
+        }
+        if refused.is_empty() {
+            return Ok(Sent::All);
+        }
+        for (text, why) in refused {
+            if !self.session.refuse_outgoing(&text, &why, &mut self.out) {
+                return Err(self.ended(false, Some(format!("cannot send a message of {why}"))));
+            }
+        }
+        Ok(Sent::Replies)
+    }
+
+    /// Encodes and writes `out.to_router`, then flushes; messages over the transport's limit go
+    /// to `refused` (with why). `Err`: the transport failed.
+    async fn write_all(&mut self, refused: &mut Vec<(String, String)>) -> Result<(), String> {
+        let limit = self.link.send_limit();
+        let messages = std::mem::take(&mut self.out.to_router);
+        for msg in messages {
+            let Some(frame) = self.encode(msg) else {
+                continue;
+            };
+            if let Some((_, note)) = limit.as_ref().filter(|(max, _)| frame.len() > *max) {
+                // Too large to send: the request fails, the connection stays.
+                let size = frame.len();
+                let text = self.codec.decode(frame, None).map_err(|e| e.to_string())?;
+                refused.push((text, format!("{size} bytes, but {note}")));
+                continue;
+            }
+            self.link.feed(frame).await.map_err(|e| e.to_string())?;
+        }
+        self.link.flush().await.map_err(|e| e.to_string())
+    }
+
+    fn encode(&mut self, msg: String) -> Option<Frame> {
+        if self.actor.config.debug {
+            let outgoing = &self.outgoing;
+            let shown = describe_attachments(&msg, |i| {
+                outgoing
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(Attachment::size)
+            });
+            self.actor.sink.emit(events::debug("tx", &shown));
+        }
+        match self.codec.encode(msg, &mut self.outgoing) {
+            Ok(frame) => Some(frame),
+            Err(e) => {
+                // Our own message did not encode: a bug, not the router's fault.
+                self.actor.sink.emit(events::internal_error(&e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// Waits for the next frame, command or deadline. `Some` ends the attempt.
+    async fn wait(&mut self) -> Option<Attempt> {
+        let goodbye = self.goodbye_deadline;
+        let join = self.join_deadline;
+        tokio::select! {
+            received = self.link.recv() => return self.receive(received).await,
+            cmd = self.actor.commands.recv() => self.command(cmd),
+            _ = tokio::time::sleep_until(goodbye.unwrap_or_else(Instant::now)),
+                if goodbye.is_some() => {
+                // The router did not answer our GOODBYE: close anyway.
+                self.out.close_transport = true;
+            }
+            _ = tokio::time::sleep_until(join.unwrap_or_else(Instant::now)), if join.is_some() => {
+                self.link.close().await;
+                return Some(self.ended(
+                    false,
+                    Some(format!(
+                        "the router did not answer HELLO within {} s (connect_timeout)",
+                        self.actor.config.connect_timeout
+                    )),
+                ));
+            }
+        }
+        None
+    }
+
+    /// A frame from the router goes to the session core; a close ends the attempt.
+    async fn receive(&mut self, received: Received) -> Option<Attempt> {
+        let frame = match received {
+            Received::Frame(frame) => frame,
+            Received::Closed { clean, note } => {
+                if clean {
+                    self.link.finish_close().await;
+                }
+                return Some(self.ended(clean, note));
+            }
+        };
+        match self.codec.decode(frame, Some(&mut self.incoming)) {
+            Ok(text) => {
+                if self.actor.config.debug {
+                    let incoming = &self.incoming;
+                    let shown =
+                        describe_attachments(&text, |i| incoming.get(i).map(ReceivedValue::size));
+                    self.actor.sink.emit(events::debug("rx", &shown));
+                }
+                // Any answer to HELLO (WELCOME, CHALLENGE, ABORT) ends the join clock.
+                self.join_deadline = None;
+                self.session.on_message(&text, &mut self.out);
+            }
+            Err(e) => self.session.violate(&e.to_string(), &mut self.out),
+        }
+        None
+    }
+
+    fn command(&mut self, cmd: Option<Command>) {
+        match cmd {
+            Some(Command::Send {
+                serial,
+                text,
+                attachments,
+            }) => {
+                // Commands for an earlier session of this connection are dropped.
+                if serial == self.serial {
+                    self.outgoing = attachments.into_iter().map(Some).collect();
+                    for line in text.split('\n') {
+                        if let Err(e) = self.session.on_command(line, &mut self.out) {
+                            self.out.to_js.push(events::internal_error(&e.to_string()));
+                        }
+                    }
+                }
+            }
+            Some(Command::Close { reason, message }) => {
+                self.actor.user_closed = true;
+                let reason = reason.as_deref().unwrap_or(DEFAULT_LEAVE_REASON);
+                if self
+                    .session
+                    .leave(reason, message.as_deref(), &mut self.out)
+                {
+                    self.goodbye_deadline = Some(Instant::now() + GOODBYE_TIMEOUT);
+                } else {
+                    self.out.close_transport = true;
+                }
+            }
+            Some(Command::RetryDecision { .. }) => {}
+            Some(Command::DropTransport) => self.out.close_transport = true,
+            None => {
+                self.abandoned = true;
+                self.out.close_transport = true;
+            }
+        }
+    }
+}
