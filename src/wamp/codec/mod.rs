@@ -1,12 +1,24 @@
 //! Serializers. The session core and JavaScript speak JSON text; a codec turns that text into
 //! the wire format and back. JSON is passed through untouched. MessagePack and CBOR are
-//! transcoded, keeping two conventions of the JSON side (see `convention`):
+//! transcoded, keeping two conventions of the JSON side (see `markers`):
 //! binary values are strings of U+0000 + Base64, and integers beyond ±(2^53-1) are strings of
-//! U+0001 + decimal digits (BigInt on the JavaScript side).
+//! U+0001 + decimal digits (BigInt on the JavaScript side). Large values may travel beside the
+//! text as attachments (see `attachments`).
+//!
+//! One file per format: `json`, `msgpack`, `cbor`.
 
+mod attachments;
+mod cbor;
 pub mod convention;
+mod json;
+mod markers;
+mod msgpack;
+#[cfg(test)]
+mod tests;
 
-pub use convention::{Attachment, ReceivedValue};
+pub use attachments::{
+    describe_attachments, renumber_attachments, Attachment, Outgoing, ReceivedValue,
+};
 
 use thiserror::Error;
 
@@ -18,6 +30,20 @@ pub enum CodecError {
     Decode { codec: &'static str, reason: String },
     #[error("cannot encode message as {codec}: {reason}")]
     Encode { codec: &'static str, reason: String },
+}
+
+fn decode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
+    CodecError::Decode {
+        codec,
+        reason: reason.into(),
+    }
+}
+
+fn encode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
+    CodecError::Encode {
+        codec,
+        reason: reason.into(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,19 +75,13 @@ impl Codec {
 
     /// JSON text (the engine's form) -> a wire frame. Placeholders in the text take their
     /// bytes from `attachments`.
-    pub fn encode(
-        self,
-        json: String,
-        attachments: &mut convention::Outgoing,
-    ) -> Result<Frame, CodecError> {
+    pub fn encode(self, json: String, attachments: &mut Outgoing) -> Result<Frame, CodecError> {
         match self {
-            Codec::Json => convention::inline_attachments(json, attachments).map(Frame::Text),
+            Codec::Json => json::inline_attachments(json, attachments).map(Frame::Text),
             Codec::MsgPack => {
-                convention::json_to_msgpack(&json, attachments).map(|b| Frame::Binary(b.into()))
+                msgpack::json_to_msgpack(&json, attachments).map(|b| Frame::Binary(b.into()))
             }
-            Codec::Cbor => {
-                convention::json_to_cbor(&json, attachments).map(|b| Frame::Binary(b.into()))
-            }
+            Codec::Cbor => cbor::json_to_cbor(&json, attachments).map(|b| Frame::Binary(b.into())),
         }
     }
 
@@ -81,8 +101,8 @@ impl Codec {
                     codec: "json",
                     reason: "not UTF-8".into(),
                 }),
-            (Codec::MsgPack, Frame::Binary(b)) => convention::msgpack_to_json(&b, attachments),
-            (Codec::Cbor, Frame::Binary(b)) => convention::cbor_to_json(&b, attachments),
+            (Codec::MsgPack, Frame::Binary(b)) => msgpack::msgpack_to_json(&b, attachments),
+            (Codec::Cbor, Frame::Binary(b)) => cbor::cbor_to_json(&b, attachments),
             (codec, Frame::Text(_)) => Err(CodecError::Decode {
                 codec: codec.name(),
                 reason: "a text frame on a binary serializer".into(),
@@ -93,7 +113,7 @@ impl Codec {
 
 fn json_text(text: String, attachments: Option<&mut Vec<ReceivedValue>>) -> String {
     match attachments {
-        Some(attachments) => convention::json_take_large_values(text, attachments),
+        Some(attachments) => json::json_take_large_values(text, attachments),
         None => text,
     }
 }

@@ -1,0 +1,85 @@
+//! The marker rules of the JSON side. JSON cannot carry bytes or integers beyond ±(2^53-1) in
+//! a way JavaScript reads back exactly, so they are marked strings: U+0000 + standard Base64 for
+//! bytes (the WAMP convention for JSON) and U+0001 + decimal digits for big integers. Binary
+//! serializers carry both natively (bin / byte string, 64-bit integers).
+
+use std::fmt::Write as _;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+
+use super::attachments::{take_attachment, Attachment, Outgoing, ATTACHMENT_MARK};
+use super::CodecError;
+
+/// Integers JavaScript numbers hold exactly.
+pub(super) const MAX_SAFE: i128 = (1 << 53) - 1;
+
+pub(super) const BYTES_MARK: char = '\u{0}';
+
+pub(super) const BIGINT_MARK: char = '\u{1}';
+
+pub(super) fn push_quoted(out: &mut String, s: &str) {
+    // Escape straight into the output (no intermediate String).
+    let mut buf = std::mem::take(out).into_bytes();
+    // Serializing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut buf, s);
+    // Valid UTF-8: `out` was, and the escaped text of a &str is.
+    *out = String::from_utf8(buf).unwrap_or_default();
+}
+
+pub(super) fn push_integer(out: &mut String, v: i128) {
+    if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
+        // Formatting into a String cannot fail.
+        let _ = write!(out, "{v}");
+    } else {
+        push_quoted(out, &format!("{BIGINT_MARK}{v}"));
+    }
+}
+
+pub(super) fn push_float(out: &mut String, v: f64) {
+    if v.is_finite() {
+        out.push_str(&serde_json::to_string(&v).unwrap_or_else(|_| "null".into()));
+    } else {
+        // JSON has no NaN or infinity; JSON.stringify writes null too.
+        out.push_str("null");
+    }
+}
+
+/// "\u0000" + Base64: Base64 never needs escaping, so it goes straight into the output.
+pub(super) fn push_base64(out: &mut String, b: &[u8]) {
+    out.reserve(10 + b.len().div_ceil(3) * 4);
+    out.push_str("\"\\u0000");
+    BASE64.encode_string(b, out);
+    out.push('"');
+}
+
+/// A marked string from the JSON side, as what it stands for.
+pub(super) enum Marked<'a> {
+    Bytes(Vec<u8>),
+    Int(i128),
+    Text(&'a str),
+    OwnedText(String),
+}
+
+pub(super) fn unmark<'a>(
+    s: &'a str,
+    attachments: &mut Outgoing,
+    codec: &'static str,
+) -> Result<Marked<'a>, CodecError> {
+    if let Some(rest) = s.strip_prefix(BYTES_MARK) {
+        if let Some(index) = rest.strip_prefix(ATTACHMENT_MARK) {
+            return take_attachment(index, attachments, codec).map(|a| match a {
+                Attachment::Bytes(b) => Marked::Bytes(b),
+                Attachment::Text(t) => Marked::OwnedText(t),
+            });
+        }
+        if let Ok(bytes) = BASE64.decode(rest) {
+            return Ok(Marked::Bytes(bytes));
+        }
+    } else if let Some(digits) = s.strip_prefix(BIGINT_MARK) {
+        if let Ok(v) = digits.parse::<i128>() {
+            return Ok(Marked::Int(v));
+        }
+    }
+    Ok(Marked::Text(s))
+}
