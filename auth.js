@@ -19,12 +19,25 @@ function requireString(v, what, fn) {
   }
 }
 
-// Native errors are plain Errors with a safe message; give them the helper's name.
+// Native errors carry a safe message and a stable `code`. A bad argument (ERR_WAMP_AUTH_INPUT,
+// or napi's own argument checks, whose codes do not start with ERR_WAMP_) is a TypeError, as the
+// checks in this file throw; a bad or unsupported challenge from the router
+// (ERR_WAMP_AUTH_CHALLENGE, ERR_WAMP_AUTH_UNSUPPORTED) is an Error. Either way the helper's name
+// comes first and the code stays.
+function nativeError(fn, e) {
+  if (e instanceof Error && e.message.startsWith(`${fn}: `)) return e;
+  const code = e && typeof e.code === 'string' ? e.code : undefined;
+  const badArgument = code === undefined || code === 'ERR_WAMP_AUTH_INPUT' || !code.startsWith('ERR_WAMP_');
+  const err = new (badArgument ? TypeError : Error)(`${fn}: ${e && e.message ? e.message : e}`);
+  if (code !== undefined) err.code = code;
+  return err;
+}
+
 function callNative(fn, call) {
   try {
     return call();
   } catch (e) {
-    throw new TypeError(`${fn}: ${e && e.message ? e.message : e}`);
+    throw nativeError(fn, e);
   }
 }
 
@@ -202,7 +215,7 @@ function scram_sign(password, authid, nonce, extra) {
         return answer.signature;
       },
       (e) => {
-        throw e instanceof TypeError && e.message.startsWith(fn) ? e : new Error(`${fn}: ${e && e.message ? e.message : e}`);
+        throw nativeError(fn, e);
       }
     );
 }
@@ -255,14 +268,19 @@ function derive_credential(password, options) {
     }
     requireString(kdf, 'kdf', fn);
     resolve(callNative(fn, () => native.scramDeriveCredential(password, kdf, iterations, memory, salt)));
-  }).then((c) => ({
-    kdf: c.kdf,
-    iterations: c.iterations,
-    memory: c.memory,
-    salt: c.salt,
-    'stored-key': c.storedKey,
-    'server-key': c.serverKey,
-  }));
+  }).then(
+    (c) => ({
+      kdf: c.kdf,
+      iterations: c.iterations,
+      memory: c.memory,
+      salt: c.salt,
+      'stored-key': c.storedKey,
+      'server-key': c.serverKey,
+    }),
+    (e) => {
+      throw nativeError(fn, e);
+    }
+  );
 }
 
 const auth_scram = { client_nonce, sign: scram_sign, verify_server_signature, derive_credential };

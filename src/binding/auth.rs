@@ -3,7 +3,8 @@
 //! CRA and Cryptosign are fast and synchronous like Autobahn|JS's; the SCRAM key derivation
 //! (Argon2 / PBKDF2, deliberately slow) runs on libuv's thread pool and returns a promise.
 //!
-//! Error messages come from `AuthError` and never contain the secret inputs.
+//! Error messages come from `AuthError` and never contain the secret inputs; their `code`
+//! (see `errors`) tells a bad argument from a bad or unsupported challenge.
 
 // napi registers the exports only outside `cfg(test)`; the module itself is private.
 #![cfg_attr(test, allow(dead_code))]
@@ -12,10 +13,11 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use zeroize::Zeroizing;
 
+use super::errors::{rejection, Coded, CodedError, ErrorCode};
 use crate::wamp::auth::{cra, cryptosign, scram, AuthError};
 
-fn invalid(e: AuthError) -> Error {
-    Error::new(Status::InvalidArg, e.to_string())
+fn invalid(e: AuthError) -> CodedError {
+    e.to_napi()
 }
 
 #[napi]
@@ -24,7 +26,7 @@ pub fn cra_derive_key(
     salt: String,
     iterations: Option<u32>,
     keylen: Option<u32>,
-) -> Result<String> {
+) -> Result<String, ErrorCode> {
     let secret = Zeroizing::new(secret);
     cra::derive_key(
         &secret,
@@ -36,14 +38,14 @@ pub fn cra_derive_key(
 }
 
 #[napi]
-pub fn cra_sign(key: String, challenge: String) -> Result<String> {
+pub fn cra_sign(key: String, challenge: String) -> Result<String, ErrorCode> {
     let key = Zeroizing::new(key);
     cra::sign(&key, &challenge).map_err(invalid)
 }
 
 /// Hex public key of the Ed25519 key pair made from a 32-byte seed.
 #[napi]
-pub fn cryptosign_public_key(seed: Uint8Array) -> Result<String> {
+pub fn cryptosign_public_key(seed: Uint8Array) -> Result<String, ErrorCode> {
     Ok(cryptosign::Keypair::from_seed(&seed)
         .map_err(invalid)?
         .public_key_hex())
@@ -56,7 +58,7 @@ pub fn cryptosign_sign_challenge(
     seed: Uint8Array,
     challenge_hex: String,
     channel_id: Option<Uint8Array>,
-) -> Result<String> {
+) -> Result<String, ErrorCode> {
     let kp = cryptosign::Keypair::from_seed(&seed).map_err(invalid)?;
     kp.sign_challenge(&challenge_hex, channel_id.as_deref())
         .map_err(invalid)
@@ -64,7 +66,7 @@ pub fn cryptosign_sign_challenge(
 
 /// The raw 64-byte Ed25519 signature of `message`.
 #[napi]
-pub fn cryptosign_sign(seed: Uint8Array, message: Uint8Array) -> Result<Buffer> {
+pub fn cryptosign_sign(seed: Uint8Array, message: Uint8Array) -> Result<Buffer, ErrorCode> {
     let kp = cryptosign::Keypair::from_seed(&seed).map_err(invalid)?;
     Ok(kp.sign(&message).to_vec().into())
 }
@@ -90,23 +92,24 @@ pub struct ScramAnswerTask {
 }
 
 impl Task for ScramAnswerTask {
-    type Output = scram::Answer;
+    /// The failure too, so that the promise is rejected with its code (in `resolve`).
+    type Output = std::result::Result<scram::Answer, AuthError>;
     type JsValue = ScramAnswer;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        scram::answer(
+        Ok(scram::answer(
             &self.password,
             &self.authid,
             &self.client_nonce,
             &self.challenge,
-        )
-        .map_err(invalid)
+        ))
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        let answer = output.map_err(|e| rejection(&env, &e))?;
         Ok(ScramAnswer {
-            signature: output.signature,
-            server_signature: output.server_signature,
+            signature: answer.signature,
+            server_signature: answer.server_signature,
         })
     }
 }
@@ -119,11 +122,11 @@ pub fn scram_answer(
     authid: String,
     client_nonce: String,
     challenge_extra_json: String,
-) -> Result<AsyncTask<ScramAnswerTask>> {
+) -> Result<AsyncTask<ScramAnswerTask>, ErrorCode> {
     let password = Zeroizing::new(password);
     let extra: serde_json::Value = serde_json::from_str(&challenge_extra_json).map_err(|_| {
         Error::new(
-            Status::InvalidArg,
+            ErrorCode::AuthChallenge,
             "invalid scram challenge from the router: Extra is not JSON".to_string(),
         )
     })?;
@@ -153,14 +156,20 @@ pub struct ScramCredentialTask {
 }
 
 impl Task for ScramCredentialTask {
-    type Output = scram::Credential;
+    /// The failure too, so that the promise is rejected with its code (in `resolve`).
+    type Output = std::result::Result<scram::Credential, AuthError>;
     type JsValue = ScramCredential;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        scram::derive_credential(&self.password, &self.salt, self.kdf).map_err(invalid)
+        Ok(scram::derive_credential(
+            &self.password,
+            &self.salt,
+            self.kdf,
+        ))
     }
 
-    fn resolve(&mut self, _env: Env, c: Self::Output) -> Result<Self::JsValue> {
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        let c = output.map_err(|e| rejection(&env, &e))?;
         Ok(ScramCredential {
             kdf: c.kdf.name().to_string(),
             iterations: c.kdf.iterations(),
@@ -181,7 +190,7 @@ pub fn scram_derive_credential(
     iterations: u32,
     memory: Option<u32>,
     salt: Option<Uint8Array>,
-) -> Result<AsyncTask<ScramCredentialTask>> {
+) -> Result<AsyncTask<ScramCredentialTask>, ErrorCode> {
     let password = Zeroizing::new(password);
     let kdf =
         scram::Kdf::from_parts(&kdf, iterations.into(), memory.map(u64::from)).map_err(invalid)?;

@@ -5,6 +5,7 @@
 //! and long strings) beside it.
 
 mod auth;
+mod errors;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
@@ -20,6 +21,7 @@ use crate::client::connection::{Actor, Command};
 use crate::client::EventSink;
 use crate::wamp::codec::convention::renumber_attachments;
 use crate::wamp::codec::{Attachment, ReceivedValue};
+use errors::{Coded, ErrorCode};
 
 /// The process-wide runtime: one worker thread is plenty for socket I/O and timers.
 fn runtime() -> Result<&'static tokio::runtime::Handle> {
@@ -210,14 +212,15 @@ impl NativeConnection {
 
     /// Starts connecting with the settings index.js normalised (JSON text).
     #[napi]
-    pub fn open(&mut self, config: String) -> Result<()> {
+    pub fn open(&mut self, config: String) -> Result<(), ErrorCode> {
         // index.js calls open() only after the final close; an actor that has not yet noticed
         // (it may still be dropping its end) stops when its command channel goes away here.
-        let config = ConnectionConfig::from_json(&config).map_err(Error::from_reason)?;
+        let config = ConnectionConfig::from_json(&config).map_err(|e| e.to_napi())?;
+        let runtime = runtime().map_err(|e| Error::new(ErrorCode::Runtime, e.reason))?;
         let (tx, rx) = unbounded_channel();
         let sink: Arc<dyn EventSink> = self.sink.clone();
         let actor = Actor::new(config, rx, sink, self.serial.clone());
-        runtime()?.spawn(actor.run());
+        runtime.spawn(actor.run());
         self.commands = Some(tx);
         Ok(())
     }

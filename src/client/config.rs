@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::error::ConfigError;
 use super::retry::RetryConfig;
 use crate::wamp::transport::config::TransportConfig;
 
@@ -29,7 +30,7 @@ fn default_connect_timeout() -> f64 {
 }
 
 impl ConnectionConfig {
-    pub fn from_json(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|e| format!("invalid connection settings: {e}"))
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        Ok(serde_json::from_str(text)?)
     }
 }
