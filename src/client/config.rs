@@ -16,17 +16,11 @@ pub struct ConnectionConfig {
     pub transports: Vec<TransportConfig>,
     /// Seconds one transport entry may take to connect (TCP, TLS and the WebSocket or RawSocket
     /// handshake) before the next entry is tried.
-    #[serde(default = "default_connect_timeout")]
     pub connect_timeout: f64,
     /// `AUTOBAHN_DEBUG`: report every WAMP message sent and received (secrets redacted).
-    #[serde(default)]
     pub debug: bool,
     #[serde(flatten)]
     pub retry: RetryConfig,
-}
-
-fn default_connect_timeout() -> f64 {
-    crate::wamp::transport::config::DEFAULT_CONNECT_TIMEOUT
 }
 
 impl ConnectionConfig {

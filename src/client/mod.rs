@@ -1,12 +1,12 @@
 //! The WAMP client: a sans-IO session core, the retry schedule and the connection actor that
 //! ties them to tokio and a transport from `wamp::transport`.
 
-pub mod config;
-pub mod connection;
-pub mod error;
-pub mod events;
-pub mod retry;
-pub mod session;
+pub(crate) mod config;
+pub(crate) mod connection;
+pub(crate) mod error;
+pub(crate) mod events;
+pub(crate) mod retry;
+pub(crate) mod session;
 
 use crate::wamp::codec;
 

@@ -17,6 +17,8 @@ pub struct RetryConfig {
     pub retry_if_unreachable: bool,
 }
 
+/// Autobahn|JS's defaults; index.js applies them, so only tests need them here.
+#[cfg(test)]
 impl Default for RetryConfig {
     fn default() -> Self {
         RetryConfig {
@@ -59,10 +61,6 @@ impl RetrySchedule {
             count: 0,
             normal,
         }
-    }
-
-    pub fn config(&self) -> &RetryConfig {
-        &self.config
     }
 
     /// Called whenever a transport opens.

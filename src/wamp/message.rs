@@ -94,10 +94,13 @@ impl<'a> Parts<'a> {
         type_name(self.kind)
     }
 
+    // `len` and `is_empty` are for the router's core; the client reads `items` directly.
+    #[allow(dead_code)]
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    #[allow(dead_code)]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -2,7 +2,7 @@
 //! (codecs), transports and the authentication computations. No napi, no session state.
 
 pub mod auth;
-pub mod codec;
-pub mod error;
-pub mod message;
+pub(crate) mod codec;
+pub(crate) mod error;
+pub(crate) mod message;
 pub mod transport;

@@ -9,8 +9,7 @@ use tokio::time::Instant;
 use super::{Actor, Attempt, Command, DEFAULT_LEAVE_REASON, GOODBYE_TIMEOUT};
 use crate::client::events;
 use crate::client::session::{Output, SessionCore};
-use crate::wamp::codec::convention::{describe_attachments, Outgoing};
-use crate::wamp::codec::{Attachment, Codec, ReceivedValue};
+use crate::wamp::codec::{describe_attachments, Attachment, Codec, Outgoing, ReceivedValue};
 use crate::wamp::transport::{Frame, Received, Transport};
 
 pub(super) struct SessionRun<'a> {

@@ -62,8 +62,9 @@ pub struct Output {
     pub close_transport: bool,
 }
 
+#[cfg(test)]
 impl Output {
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         self.to_router.clear();
         self.to_js.clear();
         self.close_transport = false;

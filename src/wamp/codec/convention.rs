@@ -1,6 +1,7 @@
 //! The conventions of the JSON side, by their former path: the marker rules live in `markers`,
 //! the attachment rules in `attachments`, the formats in `json`, `msgpack` and `cbor`.
 
-pub use super::attachments::{
-    describe_attachments, renumber_attachments, Attachment, Outgoing, ReceivedValue,
-};
+pub use super::attachments::renumber_attachments;
+// The former paths of the attachment types, for code written against them.
+#[allow(unused_imports)]
+pub use super::attachments::{describe_attachments, Attachment, Outgoing, ReceivedValue};

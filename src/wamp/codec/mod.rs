@@ -9,16 +9,14 @@
 
 mod attachments;
 mod cbor;
-pub mod convention;
+pub(crate) mod convention;
 mod json;
 mod markers;
 mod msgpack;
 #[cfg(test)]
 mod tests;
 
-pub use attachments::{
-    describe_attachments, renumber_attachments, Attachment, Outgoing, ReceivedValue,
-};
+pub use attachments::{describe_attachments, Attachment, Outgoing, ReceivedValue};
 
 use thiserror::Error;
 
