@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use bytes::Bytes;
 
-use super::{encode_err, CodecError};
+use super::CodecError;
 
 /// What follows U+0000 in a placeholder for an attachment.
 pub(super) const ATTACHMENT_MARK: char = '#';
@@ -69,11 +69,9 @@ pub(super) fn take_attachment(
         .ok()
         .and_then(|i| attachments.get_mut(i))
         .and_then(Option::take)
-        .ok_or_else(|| {
-            encode_err(
-                codec,
-                format!("the placeholder of attachment '{index}' has no attachment"),
-            )
+        .ok_or_else(|| CodecError::MissingAttachment {
+            codec,
+            index: index.to_string(),
         })
 }
 

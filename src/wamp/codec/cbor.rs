@@ -78,7 +78,10 @@ pub(super) fn json_to_cbor_value(
         Json::String(s) => match unmark(s, att, "cbor")? {
             Marked::Bytes(b) => V::Bytes(b),
             Marked::Int(i) => V::Integer(ciborium::value::Integer::try_from(i).map_err(|_| {
-                encode_err("cbor", format!("the integer {i} does not fit 64 bits"))
+                CodecError::IntegerTooLarge {
+                    codec: "cbor",
+                    value: i,
+                }
             })?),
             Marked::Text(t) => V::Text(t.to_string()),
             Marked::OwnedText(t) => V::Text(t),

@@ -22,12 +22,26 @@ use thiserror::Error;
 
 use crate::wamp::transport::Frame;
 
-#[derive(Debug, Error)]
+/// Why a message could not be transcoded. Decoding errors are the peer's (a session answers
+/// them as protocol violations); encoding errors are ours.
+#[derive(Debug, Error, PartialEq, Eq)]
 pub enum CodecError {
     #[error("invalid {codec} message: {reason}")]
     Decode { codec: &'static str, reason: String },
+    /// A text frame where the serializer is binary.
+    #[error("invalid {codec} message: a text frame on a binary serializer")]
+    TextFrame { codec: &'static str },
+    /// A list or map nested deeper than the reader recurses.
+    #[error("invalid {codec} message: lists and maps nest deeper than {limit}")]
+    TooDeep { codec: &'static str, limit: usize },
     #[error("cannot encode message as {codec}: {reason}")]
     Encode { codec: &'static str, reason: String },
+    /// A placeholder whose attachment was not given, or was used already (a bug of the sender).
+    #[error("cannot encode message as {codec}: the placeholder of attachment '{index}' has no attachment")]
+    MissingAttachment { codec: &'static str, index: String },
+    /// A big integer (U+0001 + digits) beyond 64 bits, which the binary serializers cannot carry.
+    #[error("cannot encode message as {codec}: the integer {value} does not fit 64 bits")]
+    IntegerTooLarge { codec: &'static str, value: i128 },
 }
 
 fn decode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
@@ -101,9 +115,8 @@ impl Codec {
                 }),
             (Codec::MsgPack, Frame::Binary(b)) => msgpack::msgpack_to_json(&b, attachments),
             (Codec::Cbor, Frame::Binary(b)) => cbor::cbor_to_json(&b, attachments),
-            (codec, Frame::Text(_)) => Err(CodecError::Decode {
+            (codec, Frame::Text(_)) => Err(CodecError::TextFrame {
                 codec: codec.name(),
-                reason: "a text frame on a binary serializer".into(),
             }),
         }
     }

@@ -172,10 +172,10 @@ impl<'a> MsgpackReader<'a> {
 
     fn nested(depth: usize) -> Result<usize, CodecError> {
         if depth >= MSGPACK_MAX_DEPTH {
-            return Err(decode_err(
-                "msgpack",
-                format!("lists and maps nest deeper than {MSGPACK_MAX_DEPTH}"),
-            ));
+            return Err(CodecError::TooDeep {
+                codec: "msgpack",
+                limit: MSGPACK_MAX_DEPTH,
+            });
         }
         Ok(depth + 1)
     }
@@ -283,10 +283,10 @@ pub(super) fn write_msgpack(
                 } else if let Ok(s) = i64::try_from(i) {
                     e::write_sint(out, s).map_err(val)?;
                 } else {
-                    return Err(encode_err(
-                        "msgpack",
-                        format!("the integer {i} does not fit 64 bits"),
-                    ));
+                    return Err(CodecError::IntegerTooLarge {
+                        codec: "msgpack",
+                        value: i,
+                    });
                 }
             }
             Marked::Text(t) => e::write_str(out, t).map_err(val)?,

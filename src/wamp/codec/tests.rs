@@ -164,3 +164,35 @@ fn a_placeholder_without_its_attachment_is_an_error() {
     let mut one: Outgoing = vec![Some(Attachment::Bytes(vec![1]))];
     assert!(json_to_msgpack(r#"["\u0000#0","\u0000#0"]"#, &mut one).is_err());
 }
+
+#[test]
+fn errors_say_whose_fault_they_are() {
+    use super::Codec;
+    use crate::wamp::transport::Frame;
+    let mut none: Outgoing = vec![];
+    assert_eq!(
+        Codec::MsgPack
+            .encode(r#"["\u0000#3"]"#.into(), &mut none)
+            .unwrap_err(),
+        CodecError::MissingAttachment {
+            codec: "msgpack",
+            index: "3".into()
+        }
+    );
+    assert_eq!(
+        Codec::Cbor
+            .encode(r#"["\u000118446744073709551616"]"#.into(), &mut none)
+            .unwrap_err(),
+        CodecError::IntegerTooLarge {
+            codec: "cbor",
+            value: 1 << 64
+        }
+    );
+    let text = Codec::Cbor.decode(Frame::Text("[]".into()), None);
+    assert_eq!(text.unwrap_err(), CodecError::TextFrame { codec: "cbor" });
+    let deep = [vec![0x91; 200], vec![0xc0]].concat();
+    assert!(matches!(
+        Codec::MsgPack.decode(Frame::Binary(deep.into()), None),
+        Err(CodecError::TooDeep { limit: 128, .. })
+    ));
+}
