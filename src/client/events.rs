@@ -73,18 +73,6 @@ pub fn connecting() -> String {
     format!("[{CONNECTING}]")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn debug_log_redacts_the_authenticate_signature() {
-        let ev = super::debug("tx", r#"[5, "my-secret-ticket", {}]"#);
-        assert!(!ev.contains("my-secret-ticket"), "{ev}");
-        assert!(ev.contains("<redacted>"));
-        let ev = super::debug("rx", r#"[4,"ticket",{}]"#);
-        assert_eq!(ev, r#"[1005,"rx","[4,\"ticket\",{}]"]"#);
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct TransportInfo {
     #[serde(rename = "type")]
@@ -96,4 +84,16 @@ pub struct TransportInfo {
 pub fn connected(serial: u32, info: &TransportInfo) -> String {
     let info = serde_json::to_string(info).unwrap_or_else(|_| "{}".to_string());
     format!("[{CONNECTED},{serial},{info}]")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_log_redacts_the_authenticate_signature() {
+        let ev = super::debug("tx", r#"[5, "my-secret-ticket", {}]"#);
+        assert!(!ev.contains("my-secret-ticket"), "{ev}");
+        assert!(ev.contains("<redacted>"));
+        let ev = super::debug("rx", r#"[4,"ticket",{}]"#);
+        assert_eq!(ev, r#"[1005,"rx","[4,\"ticket\",{}]"]"#);
+    }
 }
