@@ -1,6 +1,6 @@
 'use strict';
 // Authentication helpers exported as autobahn.auth_cra, autobahn.auth_cryptosign and
-// autobahn.auth_scram. The crypto runs in Rust (src/engine/auth); this file gives it the
+// autobahn.auth_scram. The crypto runs in Rust (src/wamp/auth); this file gives it the
 // Autobahn|JS shapes. Error messages name the bad argument, never its value: secrets, keys and
 // tickets must not end up in logs.
 

@@ -15,6 +15,6 @@ use crate::wamp::codec;
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: String);
     /// Emits (and empties) `events` at once, with the attachments their placeholders
-    /// number from 0 (see `codec::convention`).
+    /// number from 0 (see `codec::attachments`).
     fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<codec::ReceivedValue>);
 }
