@@ -17,8 +17,7 @@ pub struct RetryConfig {
     pub retry_if_unreachable: bool,
 }
 
-/// Autobahn|JS's defaults; index.js applies them, so only tests need them here.
-#[cfg(test)]
+/// Autobahn|JS's defaults.
 impl Default for RetryConfig {
     fn default() -> Self {
         RetryConfig {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::CodecError;
 
 /// What follows U+0000 in a placeholder for an attachment.
-pub(super) const ATTACHMENT_MARK: char = '#';
+pub const ATTACHMENT_MARK: char = '#';
 
 /// Incoming byte values at least this long become attachments (when the caller takes them);
 /// smaller ones stay inline, where Base64 is cheaper than a buffer of their own.

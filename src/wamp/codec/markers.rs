@@ -14,9 +14,10 @@ use super::CodecError;
 /// Integers JavaScript numbers hold exactly.
 pub(super) const MAX_SAFE: i128 = (1 << 53) - 1;
 
-pub(super) const BYTES_MARK: char = '\u{0}';
-
-pub(super) const BIGINT_MARK: char = '\u{1}';
+/// The first character of a byte value's string (then Base64, or an attachment placeholder).
+pub const BYTES_MARK: char = '\u{0}';
+/// The first character of a big integer's string (then decimal digits).
+pub const BIGINT_MARK: char = '\u{1}';
 
 pub(super) fn push_quoted(out: &mut String, s: &str) {
     // Escape straight into the output (no intermediate String).
