@@ -5,8 +5,8 @@
 // ids, protocol rules, timers and reconnects.
 
 const when = require('when');
-const pkg = require('./package.json');
-const { NativeConnection } = require('./native.js');
+const pkg = require('../package.json');
+const { NativeConnection } = require('../native.js');
 
 // Message and event kinds shared with src/engine/events.rs.
 const MSG = {
