@@ -1,0 +1,32 @@
+'use strict';
+// Autobahn|JS API on top of the native engine. lib/ owns the Autobahn semantics: class
+// shapes, option defaults and validation, handler maps, calling user code, turning thrown
+// values into WAMP errors, and the deferred flavour. The engine (Rust) owns the wire, request
+// ids, protocol rules, timers and reconnects.
+
+const when = require('when');
+const pkg = require('./package.json');
+const { Connection } = require('./lib/connection.js');
+const { Session } = require('./lib/session.js');
+const classes = require('./lib/classes.js');
+const { serializer } = require('./lib/serializers.js');
+
+function version() {
+  return pkg.version;
+}
+
+module.exports = {
+  ...require('./lib/auth.js'),
+  Connection,
+  Session,
+  Error: classes.AutobahnError,
+  Result: classes.Result,
+  Publication: classes.Publication,
+  Event: classes.Event,
+  Invocation: classes.Invocation,
+  Subscription: classes.Subscription,
+  Registration: classes.Registration,
+  when,
+  version,
+  serializer,
+};
