@@ -1,14 +1,21 @@
 'use strict';
 
-const { describe, isObject } = require('./util.js');
+// The Connection's options: validation, Autobahn|JS defaults, and the normalised settings the
+// engine receives (src/client/config.rs reads them).
 
-const SUPPORTED_SERIALIZER_PROTOCOLS = ['wamp.2.json', 'wamp.2.msgpack', 'wamp.2.cbor'];
+const { SERIALIZERS, ENGINE_DEFAULTS, WAMP_FEATURES } = require('./protocol.js');
+const { describe, isObject, isPlainObject } = require('./util.js');
+
+const SUPPORTED_SERIALIZER_PROTOCOLS = SERIALIZERS.map((s) => s.protocol);
+const SUPPORTED_SERIALIZER_IDS = SERIALIZERS.map((s) => s.id).join(', ');
 // What Autobahn|JS offers when no serializers are given. RawSocket asks for one serializer per
 // handshake: the first, then the next if the router refuses it.
 const DEFAULT_PROTOCOLS = ['wamp.2.json', 'wamp.2.msgpack'];
 const SUPPORTED_TRANSPORT_TYPES = ['websocket', 'rawsocket'];
-const DEFAULT_CONNECT_TIMEOUT = 10; // seconds, per transport entry
-const DEFAULT_RAWSOCKET_MAX_LEN_EXP = 24; // we accept RawSocket messages up to 2^24 bytes
+const DEFAULT_CONNECT_TIMEOUT = ENGINE_DEFAULTS.connect_timeout; // seconds, per transport entry
+// We accept RawSocket messages up to 2^exp bytes.
+const RAWSOCKET_MAX_LEN_EXP = ENGINE_DEFAULTS.rawsocket_max_len_exp;
+const RETRY_DEFAULTS = ENGINE_DEFAULTS.retry;
 
 function isBytes(v) {
   return Buffer.isBuffer(v) || v instanceof Uint8Array;
@@ -32,7 +39,8 @@ function checkTransportOptions(o, where) {
   }
   if (has('rawsocket_max_len_exp')) {
     const v = o.rawsocket_max_len_exp;
-    if (!(Number.isInteger(v) && v >= 9 && v <= 24)) fail('rawsocket_max_len_exp', 'an integer 9-24 (messages up to 2^n bytes)');
+    const { min, max } = RAWSOCKET_MAX_LEN_EXP;
+    if (!(Number.isInteger(v) && v >= min && v <= max)) fail('rawsocket_max_len_exp', `an integer ${min}-${max} (messages up to 2^n bytes)`);
   }
   if (has('max_message_size') && !(Number.isInteger(o.max_message_size) && o.max_message_size > 0)) {
     fail('max_message_size', 'a positive integer (bytes)');
@@ -150,7 +158,7 @@ function normalizeTransports(options) {
       }
       label = entry.url;
       const exp = pick(t, 'rawsocket_max_len_exp');
-      entry.max_len_exp = exp != null ? exp : DEFAULT_RAWSOCKET_MAX_LEN_EXP;
+      entry.max_len_exp = exp != null ? exp : RAWSOCKET_MAX_LEN_EXP.default;
     }
     let protocols;
     if (requested !== undefined) {
@@ -173,7 +181,7 @@ function normalizeTransports(options) {
     }
     const offered = protocols.filter((p) => SUPPORTED_SERIALIZER_PROTOCOLS.includes(p));
     if (offered.length === 0) {
-      problems.push(`${label}: none of the requested serializers (${protocols.join(', ')}) is supported (json, msgpack, cbor)`);
+      problems.push(`${label}: none of the requested serializers (${protocols.join(', ')}) is supported (${SUPPORTED_SERIALIZER_IDS})`);
       continue;
     }
     entry.protocols = offered;
@@ -198,4 +206,79 @@ function orDefault(value, dflt) {
   return value ? value : dflt;
 }
 
-module.exports = { checkTransportOptions, normalizeTransports, orDefault, DEFAULT_CONNECT_TIMEOUT };
+// Synchronous checks of everything but the transports' contents. Throws TypeError.
+function checkConnectionOptions(options) {
+  if (!isPlainObject(options)) {
+    throw new TypeError(`Connection: options must be an object, got ${describe(options)}`);
+  }
+  if (options.url === undefined && options.transports === undefined) {
+    throw new TypeError('Connection: options.url or options.transports is required');
+  }
+  if (typeof options.realm !== 'string' || options.realm.length === 0) {
+    throw new TypeError(`Connection: options.realm must be a non-empty string, got ${describe(options.realm)}`);
+  }
+  if (options.transports !== undefined && !Array.isArray(options.transports)) {
+    throw new TypeError('Connection: options.transports must be an array');
+  }
+  checkTransportOptions(options, 'options.');
+  if (Array.isArray(options.transports)) {
+    options.transports.forEach((t, i) => {
+      if (isObject(t)) checkTransportOptions(t, `options.transports[${i}].`);
+    });
+  }
+  if (options.connect_timeout !== undefined && options.connect_timeout !== null) {
+    const v = options.connect_timeout;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new TypeError(`Connection: options.connect_timeout must be a positive number of seconds, got ${describe(v)}${typeof v === 'number' ? ` (${v})` : ''}`);
+    }
+  }
+  for (const k of ['onchallenge', 'on_user_error', 'on_internal_error', 'use_deferred']) {
+    if (options[k] !== undefined && options[k] !== null && typeof options[k] !== 'function') {
+      throw new TypeError(`Connection: options.${k} must be a function, got ${describe(options[k])}`);
+    }
+  }
+}
+
+// The reconnect settings with Autobahn|JS's defaults (the engine's, src/client/retry.rs).
+function retrySettings(options) {
+  const retry = {
+    max_retries: options.max_retries !== undefined ? options.max_retries : RETRY_DEFAULTS.max_retries,
+    initial_retry_delay: options.initial_retry_delay !== undefined ? options.initial_retry_delay : RETRY_DEFAULTS.initial_retry_delay,
+    max_retry_delay: orDefault(options.max_retry_delay, RETRY_DEFAULTS.max_retry_delay),
+    retry_delay_growth: orDefault(options.retry_delay_growth, RETRY_DEFAULTS.retry_delay_growth),
+    // Autobahn|JS turns 0 into the default 0.1; here 0 means no jitter.
+    retry_delay_jitter: options.retry_delay_jitter !== undefined ? options.retry_delay_jitter : RETRY_DEFAULTS.retry_delay_jitter,
+    retry_if_unreachable: options.retry_if_unreachable !== undefined ? !!options.retry_if_unreachable : RETRY_DEFAULTS.retry_if_unreachable,
+  };
+  for (const k of ['max_retries', 'initial_retry_delay', 'max_retry_delay', 'retry_delay_growth', 'retry_delay_jitter']) {
+    const v = retry[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || (v < 0 && !(k === 'max_retries' && v === -1))) {
+      throw new TypeError(`Connection: options.${k} must be a non-negative number${k === 'max_retries' ? ' or -1' : ''}, got ${v}`);
+    }
+  }
+  retry.max_retries = Math.floor(retry.max_retries);
+  return retry;
+}
+
+// What the engine's open() receives (JSON text of src/client/config.rs ConnectionConfig).
+function engineConfig(o, usable, retry) {
+  const hello = { roles: WAMP_FEATURES };
+  if (o.authmethods !== undefined) hello.authmethods = o.authmethods;
+  if (o.authid !== undefined) hello.authid = o.authid;
+  if (o.authrole !== undefined) hello.authrole = o.authrole;
+  if (o.authextra !== undefined) hello.authextra = o.authextra;
+  return Object.assign(
+    // AUTOBAHN_DEBUG (a global, as in Autobahn|JS) logs every WAMP message, secrets redacted.
+    {
+      realm: o.realm,
+      hello_details: hello,
+      // All usable entries: each connection attempt tries them in order (failover).
+      transports: usable,
+      connect_timeout: o.connect_timeout != null ? o.connect_timeout : DEFAULT_CONNECT_TIMEOUT,
+      debug: !!globalThis.AUTOBAHN_DEBUG,
+    },
+    retry
+  );
+}
+
+module.exports = { checkConnectionOptions, retrySettings, engineConfig, normalizeTransports };

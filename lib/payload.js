@@ -1,5 +1,6 @@
 'use strict';
 
+const { MARK, ATTACH } = require('./protocol.js');
 const { Result } = require('./classes.js');
 const { describe, isPlainObject } = require('./util.js');
 
@@ -20,8 +21,14 @@ const hasOwn = Object.prototype.hasOwnProperty;
 // Byte values and strings from these sizes on cross to the engine beside the text ("attachments":
 // no Base64 or escaping in JavaScript, no copy into the JSON text); the text holds U+0000 + '#' +
 // their index. The engine sends large values of incoming messages the same way.
-const ATTACH_MIN_LEN = 1024;
-const ATTACH_MIN_TEXT_LEN = 16 * 1024;
+const ATTACH_MIN_LEN = ATTACH.min_bytes;
+const ATTACH_MIN_TEXT_LEN = ATTACH.min_text_bytes;
+
+// The marks as char codes (read on every string of every payload).
+const BYTES_MARK = MARK.bytes.charCodeAt(0);
+const BIGINT_MARK = MARK.bigint.charCodeAt(0);
+const ATTACHMENT_MARK = MARK.attachment.charCodeAt(0);
+const ATTACHMENT_PREFIX = MARK.bytes + MARK.attachment;
 
 function prepare(value, key, binary, depth, attachments) {
   switch (typeof value) {
@@ -29,8 +36,8 @@ function prepare(value, key, binary, depth, attachments) {
       if (!value.isWellFormed()) {
         throw new TypeError(`cannot serialize a string with a lone UTF-16 surrogate${where(key)}`);
       }
-      if (value.charCodeAt(0) <= 1) {
-        if (value.charCodeAt(0) === 0 && value.charCodeAt(1) === 35) {
+      if (value.charCodeAt(0) === BYTES_MARK || value.charCodeAt(0) === BIGINT_MARK) {
+        if (value.charCodeAt(0) === BYTES_MARK && value.charCodeAt(1) === ATTACHMENT_MARK) {
           throw new TypeError(
             `cannot serialize the string '\\u0000#...'${where(key)}: a string starting with U+0000 stands ` +
               'for bytes in Base64, and # is not Base64 (pass a Buffer for bytes)'
@@ -41,7 +48,7 @@ function prepare(value, key, binary, depth, attachments) {
       }
       if (attachments !== null && value.length >= ATTACH_MIN_TEXT_LEN) {
         attachments.push(value);
-        return '\u0000#' + (attachments.length - 1);
+        return ATTACHMENT_PREFIX + (attachments.length - 1);
       }
       return value;
     case 'number':
@@ -57,7 +64,7 @@ function prepare(value, key, binary, depth, attachments) {
         if (value < INT64_MIN || value > UINT64_MAX) {
           throw new TypeError(`cannot serialize the BigInt ${value}${where(key)}: it does not fit 64 bits`);
         }
-        return `\u0001${value}`;
+        return MARK.bigint + value;
       }
       throw new TypeError(
         `cannot serialize the BigInt ${value}${where(key)}: the JSON serializer carries only numbers ` +
@@ -69,9 +76,9 @@ function prepare(value, key, binary, depth, attachments) {
         const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
         if (attachments !== null && bytes.length >= ATTACH_MIN_LEN) {
           attachments.push(bytes);
-          return '\u0000#' + (attachments.length - 1);
+          return ATTACHMENT_PREFIX + (attachments.length - 1);
         }
-        return '\u0000' + bytes.toString('base64');
+        return MARK.bytes + bytes.toString('base64');
       }
       if (depth > MAX_WALK_DEPTH || typeof value.toJSON === 'function') return value;
       let copy = null;
@@ -115,25 +122,31 @@ function encode(msg, what, binary, attachments = null) {
 let batchAttachments = null;
 
 function bytesOf(marked) {
-  if (marked.charCodeAt(1) !== 35) return Buffer.from(marked.slice(1), 'base64');
+  if (marked.charCodeAt(1) !== ATTACHMENT_MARK) return Buffer.from(marked.slice(1), 'base64');
   const bytes = batchAttachments !== null ? batchAttachments[+marked.slice(2)] : undefined;
   if (bytes === undefined) throw new Error(`the engine sent no attachment ${marked.slice(2)}`);
   return bytes;
 }
 
 function jsonReviver(_key, value) {
-  if (typeof value === 'string' && value.charCodeAt(0) === 0) return bytesOf(value);
+  if (typeof value === 'string' && value.charCodeAt(0) === BYTES_MARK) return bytesOf(value);
   return value;
 }
 
-const BIGINT_MARKED = /^\u0001-?\d+$/;
+// JSON's escape of a mark, as the engine writes it (`\u0000`).
+function escaped(mark) {
+  return '\\u' + mark.charCodeAt(0).toString(16).padStart(4, '0');
+}
+const BIGINT_MARKED = new RegExp(`^${escaped(MARK.bigint)}-?\\d+$`);
+const BYTES_ESCAPED = escaped(MARK.bytes);
+const BIGINT_ESCAPED = escaped(MARK.bigint);
 
-// Under a binary serializer the engine marks integers beyond ±(2^53-1) (see src/engine/codec).
+// Under a binary serializer the engine marks integers beyond ±(2^53-1) (see src/wamp/codec).
 function binaryReviver(_key, value) {
   if (typeof value === 'string') {
     const c = value.charCodeAt(0);
-    if (c === 0) return bytesOf(value);
-    if (c === 1 && BIGINT_MARKED.test(value)) return BigInt(value.slice(1));
+    if (c === BYTES_MARK) return bytesOf(value);
+    if (c === BIGINT_MARK && BIGINT_MARKED.test(value)) return BigInt(value.slice(1));
   }
   return value;
 }
@@ -173,12 +186,13 @@ function decodeBatch(batch, attachments, binary) {
   try {
     batchAttachments = attachments || null;
     if (binary) {
-      return batch.includes('\\u000') ? JSON.parse(batch, binaryReviver) : JSON.parse(batch);
+      const marked = batch.includes(BYTES_ESCAPED) || batch.includes(BIGINT_ESCAPED);
+      return marked ? JSON.parse(batch, binaryReviver) : JSON.parse(batch);
     }
-    return batch.includes('\\u0000') ? JSON.parse(batch, jsonReviver) : JSON.parse(batch);
+    return batch.includes(BYTES_ESCAPED) ? JSON.parse(batch, jsonReviver) : JSON.parse(batch);
   } finally {
     batchAttachments = null;
   }
 }
 
-module.exports = { encode, decodeBatch, pushResultPayload, pushPayload, callResultValue };
+module.exports = { ATTACH_MIN_LEN, ATTACH_MIN_TEXT_LEN, encode, decodeBatch, pushResultPayload, pushPayload, callResultValue };

@@ -1,29 +1,54 @@
 'use strict';
-// Message and event kinds shared with src/engine/events.rs.
-const MSG = {
-  CHALLENGE: 4,
-  AUTHENTICATE: 5,
-  ABORT: 3,
-  ERROR: 8,
-  PUBLISH: 16,
-  PUBLISHED: 17,
-  SUBSCRIBE: 32,
-  SUBSCRIBED: 33,
-  UNSUBSCRIBE: 34,
-  UNSUBSCRIBED: 35,
-  EVENT: 36,
-  CALL: 48,
-  CANCEL: 49,
-  RESULT: 50,
-  REGISTER: 64,
-  REGISTERED: 65,
-  UNREGISTER: 66,
-  UNREGISTERED: 67,
-  INVOCATION: 68,
-  INTERRUPT: 69,
-  YIELD: 70,
+// The vocabulary shared with the engine, from the engine itself (src/binding/constants.rs): WAMP
+// message kinds, the engine's own event kinds (src/client/events.rs), the marked strings of the
+// JSON form, attachment thresholds, serializers and the defaults the engine also applies.
+
+const native = require('../native.js');
+
+function readVocabulary() {
+  if (typeof native.protocolConstants !== 'function') {
+    throw new Error('autobahn: the native addon is older than the JavaScript code: rebuild it with `npm run build`');
+  }
+  return deepFreeze(JSON.parse(native.protocolConstants()));
+}
+
+function deepFreeze(v) {
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) deepFreeze(v[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+const VOCABULARY = readVocabulary();
+
+/** WAMP message kinds by name (`MSG.CALL === 48`). */
+const MSG = VOCABULARY.message;
+/** The engine's own events, numbered from 1000 (see src/client/events.rs). */
+const EV = VOCABULARY.event;
+/**
+ * The first characters of marked strings in the JSON form: `bytes` + Base64 for bytes, `bigint`
+ * + digits for 64-bit integers (binary serializers only), `bytes` + `attachment` + an index for
+ * a value that travels beside the text.
+ */
+const MARK = VOCABULARY.marks;
+/** Values from these sizes on travel beside the text (`min_bytes` for bytes, `min_text_bytes` for strings). */
+const ATTACH = VOCABULARY.attachments;
+/** The serializers the engine speaks: [{id: 'json', protocol: 'wamp.2.json', binary: false}, ...]. */
+const SERIALIZERS = VOCABULARY.serializers;
+/** Defaults of settings the engine applies too: connect_timeout, rawsocket_max_len_exp, retry. */
+const ENGINE_DEFAULTS = {
+  connect_timeout: VOCABULARY.connect_timeout,
+  rawsocket_max_len_exp: VOCABULARY.rawsocket_max_len_exp,
+  retry: VOCABULARY.retry,
 };
-const EV = { OPEN: 1000, CLOSE: 1001, INTERNAL_ERROR: 1002, CONNECTING: 1003, CONNECTED: 1004, DEBUG: 1005 };
+
+const binaryProtocols = new Set(SERIALIZERS.filter((s) => s.binary).map((s) => s.protocol));
+
+/** Whether a transport's protocol (`wamp.2.msgpack`, ...) is a binary serializer. */
+function isBinaryProtocol(protocol) {
+  return binaryProtocols.has(protocol);
+}
 
 // The roles and features announced in HELLO, as Autobahn|JS announces them.
 const WAMP_FEATURES = {
@@ -65,4 +90,4 @@ const WAMP_FEATURES = {
 };
 const PEER_ROLE = { caller: 'dealer', callee: 'dealer', publisher: 'broker', subscriber: 'broker' };
 
-module.exports = { MSG, EV, WAMP_FEATURES, PEER_ROLE };
+module.exports = { MSG, EV, MARK, ATTACH, SERIALIZERS, ENGINE_DEFAULTS, isBinaryProtocol, WAMP_FEATURES, PEER_ROLE };

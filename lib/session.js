@@ -1,6 +1,6 @@
 'use strict';
 
-const { MSG, WAMP_FEATURES, PEER_ROLE } = require('./protocol.js');
+const { MSG, WAMP_FEATURES, PEER_ROLE, isBinaryProtocol } = require('./protocol.js');
 const { AutobahnError, Result, Publication, Event, Invocation, Subscription, Registration } = require('./classes.js');
 const { describe, isPlainObject, isThenable, promiseOf, invokeUser } = require('./util.js');
 const { checkUri, checkArgs } = require('./validate.js');
@@ -36,7 +36,7 @@ class Session {
     this._id = null;
     this._realm = connection._options.realm;
     const info = connection._transportInfo;
-    this._binary = !!info && info.protocol !== 'wamp.2.json';
+    this._binary = !!info && isBinaryProtocol(info.protocol);
     this._features = null;
     this._details = null;
     this._created = null;
@@ -459,36 +459,33 @@ class Session {
     return req;
   }
 
-  _onResult(ev) {
-    const handle = ev[1];
-    const details = ev[2];
+  _onResult({ handle, details, args, kwargs }) {
     if (details.progress) {
       const req = this._pending.get(handle);
       if (!req || !req.receiveProgress) return;
-      const value = callResultValue(ev[3], ev[4]);
+      const value = callResultValue(args, kwargs);
       if (req.progress) invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
       if (req.stream) req.stream.push(value);
       if (typeof req.d.notify === 'function') req.d.notify(value);
       return;
     }
     const req = this._takePending(handle);
-    if (req) settle(req, true, callResultValue(ev[3], ev[4]));
+    if (req) settle(req, true, callResultValue(args, kwargs));
   }
 
-  _onError(ev) {
-    const req = this._takePending(ev[1]);
-    if (req) settle(req, false, new AutobahnError(ev[2], ev[4], ev[5]));
+  _onError({ handle, error, args, kwargs }) {
+    const req = this._takePending(handle);
+    if (req) settle(req, false, new AutobahnError(error, args, kwargs));
   }
 
-  _onPublished(ev) {
-    const req = this._takePending(ev[1]);
-    if (req) settle(req, true, new Publication(ev[2]));
+  _onPublished({ handle, publication }) {
+    const req = this._takePending(handle);
+    if (req) settle(req, true, new Publication(publication));
   }
 
-  _onSubscribed(ev) {
-    const req = this._takePending(ev[1]);
+  _onSubscribed({ handle, subscription: id }) {
+    const req = this._takePending(handle);
     if (!req) return;
-    const id = ev[2];
     const sub = new Subscription(req.topic, req.handler, req.options, this, id);
     const list = this._subscriptions.get(id);
     if (list) list.push(sub);
@@ -496,19 +493,19 @@ class Session {
     req.d.resolve(sub);
   }
 
-  _onUnsubscribed(ev) {
-    if (ev[1] === 0) {
+  _onUnsubscribed({ handle, subscription, reason }) {
+    if (handle === 0) {
       // Revoked by the router.
-      const subs = this._subscriptions.get(ev[2]);
+      const subs = this._subscriptions.get(subscription);
       if (!subs) return;
-      this._subscriptions.delete(ev[2]);
+      this._subscriptions.delete(subscription);
       for (const sub of subs) {
         sub.active = false;
-        sub._on_unsubscribe.resolve(ev[3]);
+        sub._on_unsubscribe.resolve(reason);
       }
       return;
     }
-    const req = this._takePending(ev[1]);
+    const req = this._takePending(handle);
     if (!req) return;
     const id = req.subscription.id;
     const remaining = this._subscriptions.get(id);
@@ -525,24 +522,25 @@ class Session {
     req.d.resolve(true);
   }
 
-  _onRegistered(ev) {
-    const req = this._takePending(ev[1]);
+  _onRegistered({ handle, registration }) {
+    const req = this._takePending(handle);
     if (!req) return;
-    const reg = new Registration(req.procedure, req.endpoint, req.options, this, ev[2]);
-    this._registrations.set(ev[2], reg);
+    const reg = new Registration(req.procedure, req.endpoint, req.options, this, registration);
+    this._registrations.set(registration, reg);
     req.d.resolve(reg);
   }
 
-  _onUnregistered(ev) {
-    if (ev[1] === 0) {
-      const reg = this._registrations.get(ev[2]);
+  _onUnregistered({ handle, registration, reason }) {
+    if (handle === 0) {
+      // Revoked by the router.
+      const reg = this._registrations.get(registration);
       if (!reg) return;
-      this._registrations.delete(ev[2]);
+      this._registrations.delete(registration);
       reg.active = false;
-      reg._on_unregister.resolve(ev[3]);
+      reg._on_unregister.resolve(reason);
       return;
     }
-    const req = this._takePending(ev[1]);
+    const req = this._takePending(handle);
     if (!req) return;
     const reg = req.registration;
     if (this._registrations.get(reg.id) === reg) this._registrations.delete(reg.id);
@@ -551,13 +549,12 @@ class Session {
     req.d.resolve();
   }
 
-  _onEvent(ev) {
-    const subs = this._subscriptions.get(ev[1]);
+  _onEvent({ subscription, publication, details: d, args: eventArgs, kwargs: eventKwargs }) {
+    const subs = this._subscriptions.get(subscription);
     // None left: the last handler was removed and UNSUBSCRIBE is on its way.
     if (!subs || subs.length === 0) return;
-    const d = ev[3];
     const details = new Event(
-      ev[2],
+      publication,
       d.topic || subs[0].topic,
       d.publisher,
       d.publisher_authid,
@@ -565,8 +562,8 @@ class Session {
       d.retained || false,
       d.forward_for
     );
-    const args = ev[4] || [];
-    const kwargs = ev[5] || {};
+    const args = eventArgs || [];
+    const kwargs = eventKwargs || {};
     for (const sub of subs.length === 1 ? subs : subs.slice()) {
       let ret;
       try {
@@ -581,20 +578,18 @@ class Session {
     }
   }
 
-  _onInvocation(ev) {
-    const invocationId = ev[1];
-    const d = ev[3];
+  _onInvocation({ invocation: invocationId, registration, details: d, args, kwargs }) {
     if (this._inputs.size > 0 && this._inputs.has(invocationId)) {
       // A further input of a progressive call invocation: it goes to the running endpoint.
       const input = this._inputs.get(invocationId);
-      input.push({ args: ev[4] || [], kwargs: ev[5] || {}, progress: !!d.progress });
+      input.push({ args: args || [], kwargs: kwargs || {}, progress: !!d.progress });
       if (!d.progress) {
         input.end(null);
         this._inputs.delete(invocationId);
       }
       return;
     }
-    const reg = this._registrations.get(ev[2]);
+    const reg = this._registrations.get(registration);
     if (!reg) {
       // Unregistered locally while the invocation was on its way.
       this._send(this._enc([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation'));
@@ -604,16 +599,17 @@ class Session {
     if (d.receive_progress) {
       // Accepts what a result may be: an args array (Autobahn|JS), a Result, or any single value
       // (Autobahn|JS silently drops non-arrays). Throws on values that cannot be sent.
-      progress = (args, kwargs) => {
+      progress = (progressArgs, progressKwargs) => {
         if (!this.isOpen) return;
         const msg = [MSG.YIELD, invocationId, { progress: true }];
-        if (args instanceof Result) pushResultPayload(msg, args.args, args.kwargs, 'details.progress()');
-        else if (args === undefined || Array.isArray(args)) {
-          checkArgs(args, kwargs, undefined, 'details.progress()');
-          pushPayload(msg, args, kwargs);
+        if (progressArgs instanceof Result) {
+          pushResultPayload(msg, progressArgs.args, progressArgs.kwargs, 'details.progress()');
+        } else if (progressArgs === undefined || Array.isArray(progressArgs)) {
+          checkArgs(progressArgs, progressKwargs, undefined, 'details.progress()');
+          pushPayload(msg, progressArgs, progressKwargs);
         } else {
-          checkArgs(undefined, kwargs, undefined, 'details.progress()');
-          pushPayload(msg, [args], kwargs);
+          checkArgs(undefined, progressKwargs, undefined, 'details.progress()');
+          pushPayload(msg, [progressArgs], progressKwargs);
         }
         this._send(this._enc(msg, 'details.progress()'));
       };
@@ -635,7 +631,7 @@ class Session {
     }
     let res;
     try {
-      res = reg.endpoint(ev[4] || [], ev[5] || {}, details);
+      res = reg.endpoint(args || [], kwargs || {}, details);
     } catch (e) {
       this._yieldError(invocationId, reg, e);
       return;
@@ -656,9 +652,8 @@ class Session {
     if (this._inputs.size > 0) this._inputs.delete(invocationId);
   }
 
-  _onInterrupt(ev) {
-    const invocationId = ev[1];
-    const mode = ev[2].mode;
+  _onInterrupt({ invocation: invocationId, options }) {
+    const mode = options.mode;
     const reason = new AutobahnError('wamp.error.canceled', [
       `the caller canceled the call${mode ? ` (mode '${mode}')` : ''}`,
     ]);
@@ -731,9 +726,7 @@ class Session {
     this._send(text);
   }
 
-  _onChallenge(ev) {
-    const method = ev[1];
-    const extra = ev[2];
+  _onChallenge({ method, extra }) {
     const conn = this._connection;
     const abort = (message) => {
       this._connection._native.send(

@@ -20,10 +20,10 @@ use super::CodecError;
 
 /// Integers JavaScript numbers hold exactly.
 const MAX_SAFE: i128 = (1 << 53) - 1;
-const BYTES_MARK: char = '\u{0}';
-const BIGINT_MARK: char = '\u{1}';
+pub const BYTES_MARK: char = '\u{0}';
+pub const BIGINT_MARK: char = '\u{1}';
 /// What follows U+0000 in a placeholder for an attachment.
-const ATTACHMENT_MARK: char = '#';
+pub const ATTACHMENT_MARK: char = '#';
 /// Incoming byte values at least this long become attachments (when the caller takes them);
 /// smaller ones stay inline, where Base64 is cheaper than a buffer of their own.
 pub const ATTACH_MIN_LEN: usize = 1024;

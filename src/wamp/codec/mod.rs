@@ -4,6 +4,7 @@
 //! binary values are strings of U+0000 + Base64, and integers beyond ±(2^53-1) are strings of
 //! U+0001 + decimal digits (BigInt on the JavaScript side).
 
+pub mod batch;
 pub mod convention;
 
 pub use convention::{Attachment, ReceivedValue};
