@@ -25,14 +25,17 @@ function isBytes(v) {
 // (`where` names it in the error). Throws TypeError.
 function checkTransportOptions(o, where) {
   const fail = (k, what) => {
-    throw new TypeError(`Connection: ${where}${k} must be ${what}, got ${describe(o[k])}${typeof o[k] === 'number' ? ` (${o[k]})` : ''}`);
+    throw new TypeError(
+      `Connection: ${where}${k} must be ${what}, got ${describe(o[k])}${typeof o[k] === 'number' ? ` (${o[k]})` : ''}`
+    );
   };
   const has = (k) => o[k] !== undefined && o[k] !== null;
   if (has('type') && typeof o.type !== 'string') fail('type', 'a string');
   if (has('url') && typeof o.url !== 'string') fail('url', 'a string');
   if (has('host') && (typeof o.host !== 'string' || o.host === '')) fail('host', 'a non-empty string');
   if (has('port') && !(Number.isInteger(o.port) && o.port > 0 && o.port < 65536)) fail('port', 'an integer 1-65535');
-  if (has('path') && (typeof o.path !== 'string' || o.path === '')) fail('path', 'a non-empty string (a Unix socket path)');
+  if (has('path') && (typeof o.path !== 'string' || o.path === ''))
+    fail('path', 'a non-empty string (a Unix socket path)');
   if (has('tls') && typeof o.tls !== 'boolean') fail('tls', 'a boolean');
   if (has('tls_insecure_skip_verify') && typeof o.tls_insecure_skip_verify !== 'boolean') {
     fail('tls_insecure_skip_verify', 'a boolean');
@@ -40,13 +43,15 @@ function checkTransportOptions(o, where) {
   if (has('rawsocket_max_len_exp')) {
     const v = o.rawsocket_max_len_exp;
     const { min, max } = RAWSOCKET_MAX_LEN_EXP;
-    if (!(Number.isInteger(v) && v >= min && v <= max)) fail('rawsocket_max_len_exp', `an integer ${min}-${max} (messages up to 2^n bytes)`);
+    if (!(Number.isInteger(v) && v >= min && v <= max))
+      fail('rawsocket_max_len_exp', `an integer ${min}-${max} (messages up to 2^n bytes)`);
   }
   if (has('max_message_size') && !(Number.isInteger(o.max_message_size) && o.max_message_size > 0)) {
     fail('max_message_size', 'a positive integer (bytes)');
   }
   for (const k of ['autoping_interval', 'autoping_timeout']) {
-    if (has(k) && !(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0)) fail(k, 'a non-negative number of seconds');
+    if (has(k) && !(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0))
+      fail(k, 'a non-negative number of seconds');
   }
   if (has('autoping_size') && !(Number.isInteger(o.autoping_size) && o.autoping_size >= 0 && o.autoping_size <= 125)) {
     fail('autoping_size', 'an integer 0-125 (bytes)');
@@ -67,11 +72,15 @@ function checkTransportOptions(o, where) {
       if (v === undefined || v === null) continue;
       const ok = (x) => typeof x === 'string' || isBytes(x);
       if (!(ok(v) || (k !== 'key' && Array.isArray(v) && v.every(ok)))) {
-        throw new TypeError(`Connection: ${where}tlsConfiguration.${k} must be PEM text (a string or Buffer${k !== 'key' ? ', or an array of them' : ''}), got ${describe(v)}`);
+        throw new TypeError(
+          `Connection: ${where}tlsConfiguration.${k} must be PEM text (a string or Buffer${k !== 'key' ? ', or an array of them' : ''}), got ${describe(v)}`
+        );
       }
     }
     if ((tc.cert == null) !== (tc.key == null)) {
-      throw new TypeError(`Connection: ${where}tlsConfiguration.cert and .key must be given together (client certificate)`);
+      throw new TypeError(
+        `Connection: ${where}tlsConfiguration.cert and .key must be given together (client certificate)`
+      );
     }
   }
 }
@@ -138,7 +147,9 @@ function normalizeTransports(options) {
       if (where.path == null && where.port == null && typeof t.url === 'string') {
         const parsed = parseRawSocketUrl(t.url);
         if (!parsed) {
-          problems.push(`rawsocket URL ${JSON.stringify(t.url)} must look like rs://host:port, rss://host:port or rs+unix://<path>`);
+          problems.push(
+            `rawsocket URL ${JSON.stringify(t.url)} must look like rs://host:port, rss://host:port or rs+unix://<path>`
+          );
           continue;
         }
         where = Object.assign(parsed, t.tls != null ? { tls: t.tls } : {});
@@ -181,7 +192,9 @@ function normalizeTransports(options) {
     }
     const offered = protocols.filter((p) => SUPPORTED_SERIALIZER_PROTOCOLS.includes(p));
     if (offered.length === 0) {
-      problems.push(`${label}: none of the requested serializers (${protocols.join(', ')}) is supported (${SUPPORTED_SERIALIZER_IDS})`);
+      problems.push(
+        `${label}: none of the requested serializers (${protocols.join(', ')}) is supported (${SUPPORTED_SERIALIZER_IDS})`
+      );
       continue;
     }
     entry.protocols = offered;
@@ -229,7 +242,9 @@ function checkConnectionOptions(options) {
   if (options.connect_timeout !== undefined && options.connect_timeout !== null) {
     const v = options.connect_timeout;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new TypeError(`Connection: options.connect_timeout must be a positive number of seconds, got ${describe(v)}${typeof v === 'number' ? ` (${v})` : ''}`);
+      throw new TypeError(
+        `Connection: options.connect_timeout must be a positive number of seconds, got ${describe(v)}${typeof v === 'number' ? ` (${v})` : ''}`
+      );
     }
   }
   for (const k of ['onchallenge', 'on_user_error', 'on_internal_error', 'use_deferred']) {
@@ -243,17 +258,28 @@ function checkConnectionOptions(options) {
 function retrySettings(options) {
   const retry = {
     max_retries: options.max_retries !== undefined ? options.max_retries : RETRY_DEFAULTS.max_retries,
-    initial_retry_delay: options.initial_retry_delay !== undefined ? options.initial_retry_delay : RETRY_DEFAULTS.initial_retry_delay,
+    initial_retry_delay:
+      options.initial_retry_delay !== undefined ? options.initial_retry_delay : RETRY_DEFAULTS.initial_retry_delay,
     max_retry_delay: orDefault(options.max_retry_delay, RETRY_DEFAULTS.max_retry_delay),
     retry_delay_growth: orDefault(options.retry_delay_growth, RETRY_DEFAULTS.retry_delay_growth),
     // Autobahn|JS turns 0 into the default 0.1; here 0 means no jitter.
-    retry_delay_jitter: options.retry_delay_jitter !== undefined ? options.retry_delay_jitter : RETRY_DEFAULTS.retry_delay_jitter,
-    retry_if_unreachable: options.retry_if_unreachable !== undefined ? !!options.retry_if_unreachable : RETRY_DEFAULTS.retry_if_unreachable,
+    retry_delay_jitter:
+      options.retry_delay_jitter !== undefined ? options.retry_delay_jitter : RETRY_DEFAULTS.retry_delay_jitter,
+    retry_if_unreachable:
+      options.retry_if_unreachable !== undefined ? !!options.retry_if_unreachable : RETRY_DEFAULTS.retry_if_unreachable,
   };
-  for (const k of ['max_retries', 'initial_retry_delay', 'max_retry_delay', 'retry_delay_growth', 'retry_delay_jitter']) {
+  for (const k of [
+    'max_retries',
+    'initial_retry_delay',
+    'max_retry_delay',
+    'retry_delay_growth',
+    'retry_delay_jitter',
+  ]) {
     const v = retry[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || (v < 0 && !(k === 'max_retries' && v === -1))) {
-      throw new TypeError(`Connection: options.${k} must be a non-negative number${k === 'max_retries' ? ' or -1' : ''}, got ${v}`);
+      throw new TypeError(
+        `Connection: options.${k} must be a non-negative number${k === 'max_retries' ? ' or -1' : ''}, got ${v}`
+      );
     }
   }
   retry.max_retries = Math.floor(retry.max_retries);

@@ -195,4 +195,12 @@ function decodeBatch(batch, attachments, binary) {
   }
 }
 
-module.exports = { ATTACH_MIN_LEN, ATTACH_MIN_TEXT_LEN, encode, decodeBatch, pushResultPayload, pushPayload, callResultValue };
+module.exports = {
+  ATTACH_MIN_LEN,
+  ATTACH_MIN_TEXT_LEN,
+  encode,
+  decodeBatch,
+  pushResultPayload,
+  pushPayload,
+  callResultValue,
+};

@@ -202,7 +202,11 @@ class Session {
     let onAbort = null;
     if (timeout > 0) {
       timer = setTimeout(() => {
-        this._cancel(handle, { mode: 'killnowait' }, new AutobahnError('wamp.error.timeout', [`no result within ${timeout} ms`]));
+        this._cancel(
+          handle,
+          { mode: 'killnowait' },
+          new AutobahnError('wamp.error.timeout', [`no result within ${timeout} ms`])
+        );
       }, timeout);
       // The connection keeps the process alive while the call is pending; the timer need not.
       timer.unref();
@@ -296,7 +300,9 @@ class Session {
       if (!session.isOpen) throw 'session not open';
       checkArgs(args, kwargs, undefined, 'call_progressive()');
       const opts = more ? { progress: true } : {};
-      session._send(this._enc(pushPayload([MSG.CALL, started.handle, opts, procedure], args, kwargs), 'call_progressive()'));
+      session._send(
+        this._enc(pushPayload([MSG.CALL, started.handle, opts, procedure], args, kwargs), 'call_progressive()')
+      );
     };
     return {
       send(args, kwargs) {
@@ -464,7 +470,8 @@ class Session {
       const req = this._pending.get(handle);
       if (!req || !req.receiveProgress) return;
       const value = callResultValue(args, kwargs);
-      if (req.progress) invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
+      if (req.progress)
+        invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
       if (req.stream) req.stream.push(value);
       if (typeof req.d.notify === 'function') req.d.notify(value);
       return;
@@ -592,7 +599,9 @@ class Session {
     const reg = this._registrations.get(registration);
     if (!reg) {
       // Unregistered locally while the invocation was on its way.
-      this._send(this._enc([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation'));
+      this._send(
+        this._enc([MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.no_such_registration'], 'invocation')
+      );
       return;
     }
     let progress = null;
@@ -719,7 +728,14 @@ class Session {
       text = this._enc(msg, 'invocation error');
     } catch (inner) {
       text = this._enc(
-        [MSG.ERROR, MSG.INVOCATION, invocationId, {}, 'wamp.error.runtime_error', [`error value cannot be serialized: ${inner.message}`]],
+        [
+          MSG.ERROR,
+          MSG.INVOCATION,
+          invocationId,
+          {},
+          'wamp.error.runtime_error',
+          [`error value cannot be serialized: ${inner.message}`],
+        ],
         'invocation error'
       );
     }
@@ -749,9 +765,7 @@ class Session {
         authExtra = res[1] || {};
       }
       if (typeof signature !== 'string' || !isPlainObject(authExtra)) {
-        const e = new TypeError(
-          `onchallenge must return a string or [string, object], got ${describe(res)}`
-        );
+        const e = new TypeError(`onchallenge must return a string or [string, object], got ${describe(res)}`);
         fail(e);
         return;
       }
@@ -762,7 +776,9 @@ class Session {
     };
     const fail = (e) => {
       conn._onUserError(e, 'onchallenge failed');
-      abort(`sorry, I cannot authenticate (onchallenge handler raised an exception: ${e && e.message ? e.message : e})`);
+      abort(
+        `sorry, I cannot authenticate (onchallenge handler raised an exception: ${e && e.message ? e.message : e})`
+      );
     };
     let res;
     try {
@@ -792,10 +808,14 @@ class Session {
       settle(
         req,
         false,
-        new AutobahnError(uri, [`${why} before the router answered; the request may or may not have been carried out`], {
-          reason,
-          message: details.message,
-        })
+        new AutobahnError(
+          uri,
+          [`${why} before the router answered; the request may or may not have been carried out`],
+          {
+            reason,
+            message: details.message,
+          }
+        )
       );
     }
     // Endpoints still running cannot answer any more.

@@ -53,7 +53,6 @@ function invokeUser(owner, what, fn, thisArg, ...args) {
 
 function defaultErrorHandler(kind) {
   return (err, msg) => {
-    // eslint-disable-next-line no-console
     console.error(`autobahn: ${kind}${msg ? `: ${msg}` : ''}`, err);
   };
 }
