@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const autobahn = require('..');
-const { useRouter, openSession, uniqueUri, deferred, withTimeout } = require('./helpers/session');
+const { useRouter, uniqueUri, deferred, withTimeout } = require('./helpers/session');
 
 const T = { timeout: 20000 };
 

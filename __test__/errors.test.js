@@ -65,7 +65,7 @@ describe('endpoint errors reach the caller', () => {
     const { callee, caller, calleeErrors } = await pair();
     const proc = uniqueUri('err.string');
     await callee.register(proc, () => {
-      throw 'oops'; // eslint-disable-line no-throw-literal
+      throw 'oops';
     });
     assertWampError(await rejectionOf(caller.call(proc)), 'wamp.error.runtime_error', ['oops'], {});
     assert.equal(calleeErrors.length, 1);
@@ -76,7 +76,7 @@ describe('endpoint errors reach the caller', () => {
     const { callee, caller } = await pair();
     const proc = uniqueUri('err.array');
     await callee.register(proc, () => {
-      throw ['x', 2, { y: true }]; // eslint-disable-line no-throw-literal
+      throw ['x', 2, { y: true }];
     });
     assertWampError(await rejectionOf(caller.call(proc)), 'wamp.error.runtime_error', ['x', 2, { y: true }]);
   });
@@ -104,7 +104,7 @@ describe('endpoint errors reach the caller', () => {
     const boom = new Error('boom');
     await callee.register(native, () => Promise.reject(boom));
     await callee.register(str, async () => {
-      throw 'async oops'; // eslint-disable-line no-throw-literal
+      throw 'async oops';
     });
     await callee.register(wamp, () => autobahn.when.reject(new autobahn.Error('com.example.rejected', [1], { k: 'v' })));
 

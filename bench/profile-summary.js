@@ -42,5 +42,8 @@ for (const f of files) {
   }
 }
 const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-console.log(`${files.length} profile(s); busy ${(total / 1e3).toFixed(0)} ms, idle ${(idle / 1e3).toFixed(0)} ms (main thread only)`);
-for (const [k, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1e3).toFixed(0).padStart(6)} ms  ${k}`);
+console.log(
+  `${files.length} profile(s); busy ${(total / 1e3).toFixed(0)} ms, idle ${(idle / 1e3).toFixed(0)} ms (main thread only)`
+);
+for (const [k, us] of rows)
+  console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1e3).toFixed(0).padStart(6)} ms  ${k}`);

@@ -526,7 +526,7 @@ function table(records) {
   rows.push('|---|---|---|---:|---:|---:|---|');
   for (const g of groups.values()) {
     const name = g.scenario + (g.variant ? ` (${g.variant})` : '');
-    for (const [label, field, unit, better, target] of FIGURES[g.scenario]) {
+    for (const [label, field, unit, , target] of FIGURES[g.scenario]) {
       const o = median(g.ours.map((r) => r[field]));
       const a = median(g.ref.map((r) => r[field]));
       const ratio = o != null && a != null && a !== 0 ? o / a : null;

@@ -237,7 +237,15 @@ async function runRpcLatency() {
   const cpu = cpuSince(c0);
   lat.sort();
   const q = (p) => lat[Math.min(n - 1, Math.floor(p * n))];
-  return { ops: n, wallMs: wall, cpu, p50_us: q(0.5), p90_us: q(0.9), p99_us: q(0.99), mean_us: lat.reduce((a, b) => a + b, 0) / n };
+  return {
+    ops: n,
+    wallMs: wall,
+    cpu,
+    p50_us: q(0.5),
+    p90_us: q(0.9),
+    p99_us: q(0.99),
+    mean_us: lat.reduce((a, b) => a + b, 0) / n,
+  };
 }
 
 function runRpcThroughput() {
@@ -293,7 +301,13 @@ async function runLarge() {
     n++;
   }
   const wall = performance.now() - w0;
-  return { ops: n, wallMs: wall, cpu: cpuSince(c0), mib_per_s: (n * size) / (1 << 20) / (wall / 1000), echoed_type: describe(cfg.lastEcho) };
+  return {
+    ops: n,
+    wallMs: wall,
+    cpu: cpuSince(c0),
+    mib_per_s: (n * size) / (1 << 20) / (wall / 1000),
+    echoed_type: describe(cfg.lastEcho),
+  };
 }
 
 function describe(v) {
@@ -391,7 +405,13 @@ process.on('message', async (msg) => {
         send({ type: 'done', ...res, crossings: cfg.crossings ? takeCrossings() : undefined });
       }
     } else if (msg.cmd === 'stop') {
-      send({ type: 'stopped', cpu: cpuSince(cpu0), wallMs: performance.now() - t0, count, crossings: cfg.crossings ? takeCrossings() : undefined });
+      send({
+        type: 'stopped',
+        cpu: cpuSince(cpu0),
+        wallMs: performance.now() - t0,
+        count,
+        crossings: cfg.crossings ? takeCrossings() : undefined,
+      });
     } else if (msg.cmd === 'exit') {
       try {
         connection.close();

@@ -84,7 +84,7 @@ function acquireLock() {
     } catch {
       // the owner may not have written its pid yet
     }
-    let age = 0;
+    let age;
     try {
       age = Date.now() - fs.statSync(LOCK).mtimeMs;
     } catch {
@@ -97,7 +97,7 @@ function acquireLock() {
     if (Date.now() > deadline) {
       throw new RouterInstallError(
         `${TAG} timed out waiting for another install (lock ${LOCK} held by pid ${owner}); ` +
-          'remove the directory if no install is running',
+          'remove the directory if no install is running'
       );
     }
     if (!announced) {
@@ -165,7 +165,7 @@ function checkPython(python) {
   if (version !== EXPECTED_PY) {
     process.stderr.write(
       `${TAG} warning: ${python} is Python ${version}; ${path.relative(ROOT, REQUIREMENTS)} ` +
-        `is pinned for Python ${EXPECTED_PY} (set PYTHON to use another interpreter)\n`,
+        `is pinned for Python ${EXPECTED_PY} (set PYTHON to use another interpreter)\n`
     );
   }
   return version;
@@ -187,7 +187,7 @@ function install(hash) {
   if (!venvPythonWorks()) {
     const version = checkPython(python);
     process.stderr.write(
-      `${TAG} creating .venv with ${python} (Python ${version}) and installing Crossbar.io from PyPI (about a minute) ...\n`,
+      `${TAG} creating .venv with ${python} (Python ${version}) and installing Crossbar.io from PyPI (about a minute) ...\n`
     );
     fs.rmSync(VENV, { recursive: true, force: true });
     try {

@@ -3,6 +3,10 @@
 // Node suites in __test__/ against a real Crossbar.io router. The last lines printed are the
 // node:test summary.
 'use strict';
+
+// Lint first (scripts/lint.js: eslint, prettier, tsc, cargo fmt, cargo clippy); a failure fails the run.
+require('./lint').lintBeforeTests();
+
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

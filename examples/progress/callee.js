@@ -42,7 +42,7 @@ connection.onopen = function (session) {
   );
 };
 
-connection.onclose = function (reason, details) {
+connection.onclose = function (reason) {
   console.log('callee: connection closed (' + reason + ')');
 };
 

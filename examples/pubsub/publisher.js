@@ -14,7 +14,12 @@ connection.onopen = function (session) {
     );
   }
   autobahn.when.all(published).then(function (pubs) {
-    console.log('publisher: published', pubs.map(function (p) { return p.id; }));
+    console.log(
+      'publisher: published',
+      pubs.map(function (p) {
+        return p.id;
+      })
+    );
     connection.close();
   });
 };

@@ -6,6 +6,7 @@
 
 mod auth;
 mod errors;
+mod constants;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
@@ -19,7 +20,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use crate::client::config::ConnectionConfig;
 use crate::client::connection::{Actor, Command};
 use crate::client::EventSink;
-use crate::wamp::codec::convention::renumber_attachments;
+use crate::wamp::codec::batch::AttachedBatch;
 use crate::wamp::codec::{Attachment, ReceivedValue};
 use errors::{Coded, ErrorCode};
 
@@ -112,28 +113,13 @@ unsafe extern "C" fn release_bytes(
     drop(unsafe { Box::from_raw(hint.cast::<bytes::Bytes>()) });
 }
 
-#[derive(Default)]
-struct Batch {
-    /// Events waiting for the JavaScript thread, as `[ev1,ev2,...` (closing bracket added on
-    /// delivery). Empty when nothing is waiting.
-    text: String,
-    /// The batch's attachments; placeholders in `text` number them from 0.
-    attachments: Vec<ReceivedValue>,
-}
-
 struct BatchSink {
-    queue: Arc<Mutex<Batch>>,
+    /// Events waiting for the JavaScript thread.
+    queue: Arc<Mutex<AttachedBatch>>,
     callback: EventCallback,
 }
 
 impl BatchSink {
-    fn push(q: &mut Batch, event: &str) -> bool {
-        let first = q.text.is_empty();
-        q.text.push(if first { '[' } else { ',' });
-        q.text.push_str(event);
-        first
-    }
-
     fn notify(&self) {
         // One call per batch: later events join the queued batch until JavaScript takes it.
         // A closing environment refuses the call; there is nobody left to tell.
@@ -145,28 +131,14 @@ impl BatchSink {
 
 impl EventSink for BatchSink {
     fn emit(&self, event: String) {
-        let first = BatchSink::push(&mut self.queue.lock(), &event);
+        let first = self.queue.lock().push(&event);
         if first {
             self.notify();
         }
     }
 
     fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<ReceivedValue>) {
-        let first = {
-            let mut q = self.queue.lock();
-            let offset = q.attachments.len();
-            let mut first = false;
-            for event in events.drain(..) {
-                first |= if attachments.is_empty() || offset == 0 {
-                    BatchSink::push(&mut q, &event)
-                } else {
-                    // Earlier events of this batch hold attachments already.
-                    BatchSink::push(&mut q, &renumber_attachments(&event, offset))
-                };
-            }
-            q.attachments.extend(attachments);
-            first
-        };
+        let first = self.queue.lock().push_all(events, attachments);
         if first {
             self.notify();
         }
@@ -185,20 +157,13 @@ impl NativeConnection {
     /// `on_events(batch)` receives the JSON text of an array of events.
     #[napi(constructor)]
     pub fn new(on_events: Function<BatchArgs, ()>) -> Result<Self> {
-        let queue = Arc::new(Mutex::new(Batch::default()));
+        let queue = Arc::new(Mutex::new(AttachedBatch::default()));
         let drain = queue.clone();
         let callback = on_events
             .build_threadsafe_function::<()>()
             .weak::<true>()
             .build_callback(move |_ctx| {
-                let Batch {
-                    mut text,
-                    attachments,
-                } = std::mem::take(&mut *drain.lock());
-                if text.is_empty() {
-                    text.push('[');
-                }
-                text.push(']');
+                let (text, attachments) = drain.lock().take();
                 let values = (!attachments.is_empty())
                     .then(|| attachments.into_iter().map(JsReceived).collect());
                 Ok(FnArgs::from((text, values)))

@@ -8,6 +8,7 @@
 //! One file per format: `json`, `msgpack`, `cbor`.
 
 mod attachments;
+pub(crate) mod batch;
 mod cbor;
 pub(crate) mod convention;
 mod json;

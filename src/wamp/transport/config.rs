@@ -6,7 +6,7 @@ use serde::Deserialize;
 pub const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
 
 fn default_max_len_exp() -> u8 {
-    24
+    super::rawsocket::MAX_LEN_EXP
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,7 +34,7 @@ pub struct TransportConfig {
     pub tls: bool,
     #[serde(default)]
     pub tls_options: TlsOptions,
-    /// RawSocket: we accept messages up to 2^(9 + max_len_exp) bytes (9..=24).
+    /// RawSocket: we accept messages up to 2^max_len_exp bytes (9..=24).
     #[serde(default = "default_max_len_exp")]
     pub max_len_exp: u8,
     /// WebSocket: extra HTTP headers for the opening handshake.

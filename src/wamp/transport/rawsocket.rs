@@ -45,14 +45,18 @@ pub fn serializer_id(protocol: &str) -> Option<u8> {
     }
 }
 
+/// The length exponents a handshake can announce: messages of 2^9 up to 2^24 bytes.
+pub const MIN_LEN_EXP: u8 = 9;
+pub const MAX_LEN_EXP: u8 = 24;
+
 /// Largest message size for a length exponent: 2^(9 + L), L = exp - 9.
 pub fn max_len(exp: u8) -> usize {
-    1usize << exp.clamp(9, 24)
+    1usize << exp.clamp(MIN_LEN_EXP, MAX_LEN_EXP)
 }
 
 /// The client's opening handshake. `max_len_exp` is 9..=24 (2^exp bytes).
 pub fn client_hello(serializer: u8, max_len_exp: u8) -> [u8; 4] {
-    let l = max_len_exp.clamp(9, 24) - 9;
+    let l = max_len_exp.clamp(MIN_LEN_EXP, MAX_LEN_EXP) - MIN_LEN_EXP;
     [MAGIC, (l << 4) | (serializer & 0x0F), 0, 0]
 }
 
@@ -193,7 +197,7 @@ impl RawSocket {
             url: url.to_string(),
             reason,
         };
-        let exp = cfg.max_len_exp.clamp(9, 24);
+        let exp = cfg.max_len_exp.clamp(MIN_LEN_EXP, MAX_LEN_EXP);
         let candidates: Vec<(&String, u8)> = cfg
             .protocols
             .iter()

@@ -5,7 +5,7 @@
 // tickets must not end up in logs.
 
 const crypto = require('node:crypto');
-const native = require('./native.js');
+const native = require('../native.js');
 
 function kind(v) {
   if (v === null) return 'null';

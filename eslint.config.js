@@ -1,0 +1,22 @@
+'use strict';
+// ESLint (flat config): the recommended rules with Node's globals, for CommonJS code.
+const js = require('@eslint/js');
+const globals = require('globals');
+
+module.exports = [
+  {
+    ignores: ['node_modules/', 'target/', 'native.js', 'native.d.ts', '.venv/', '__test__/python/'],
+  },
+  js.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: 'commonjs',
+      globals: { ...globals.node },
+    },
+    rules: {
+      // `_name` marks a parameter kept for its position (a reviver's key, say).
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+    },
+  },
+];
