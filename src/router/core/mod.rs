@@ -423,3 +423,235 @@ fn on_goodbye(parts: &Parts) -> Result<Flow, crate::wamp::error::ProtocolViolati
     let reason = parts.string(2, "reason")?;
     Ok(Flow::Goodbye(reason))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+    use crate::wamp::message::MAX_ID;
+    use serde_json::json;
+
+    #[test]
+    fn welcome_reports_the_session_and_the_router_features() {
+        let mut kit = Kit::new();
+        let mut req = request("realm1", "alice", "anonymous", PLAIN);
+        req.authextra = Some(json!({"x": 1}));
+        let id = kit.core.join(req, &mut kit.out).unwrap();
+        assert!((1..=MAX_ID).contains(&id));
+        let w = &kit.to(id)[0];
+        assert_eq!(w[0], 2);
+        assert_eq!(w[1], id);
+        let d = &w[2];
+        assert_eq!(d["realm"], "realm1");
+        assert_eq!(d["authid"], "alice");
+        assert_eq!(d["authrole"], "anonymous");
+        assert_eq!(d["authmethod"], "anonymous");
+        assert_eq!(d["authprovider"], "static");
+        assert_eq!(d["authextra"], json!({"x": 1}));
+        for f in [
+            "pattern_based_subscription",
+            "publisher_exclusion",
+            "subscriber_blackwhite_listing",
+            "publisher_identification",
+            "event_retention",
+            "subscription_revocation",
+            "session_meta_api",
+            "subscription_meta_api",
+        ] {
+            assert_eq!(d["roles"]["broker"]["features"][f], true, "{f}");
+        }
+        for f in [
+            "progressive_call_results",
+            "progressive_call_invocations",
+            "call_timeout",
+            "call_canceling",
+            "caller_identification",
+            "pattern_based_registration",
+            "shared_registration",
+            "registration_revocation",
+            "session_meta_api",
+            "registration_meta_api",
+            "testament_meta_api",
+        ] {
+            assert_eq!(d["roles"]["dealer"]["features"][f], true, "{f}");
+        }
+        assert!(d["roles"]["broker"]["features"]
+            .get("payload_passthru_mode")
+            .is_none());
+        assert_eq!(
+            kit.out.log,
+            vec![format!(
+                "session {id} joined realm1 as alice/anonymous via websocket json"
+            )]
+        );
+        assert_eq!(kit.core.session_count(), 1);
+        assert_eq!(kit.core.session_realm(id), Some("realm1"));
+    }
+
+    #[test]
+    fn joins_are_refused_for_unknown_realms_roles_and_missing_client_roles() {
+        let mut kit = Kit::new();
+        let mut out = Output::default();
+        assert!(!kit.core.has_realm("realm2"));
+        let r = kit
+            .core
+            .join(request("realm2", "a", "anonymous", PLAIN), &mut out)
+            .unwrap_err();
+        assert_eq!(r.reason, "wamp.error.no_such_realm");
+        let r = kit
+            .core
+            .join(request("realm1", "a", "admin", PLAIN), &mut out)
+            .unwrap_err();
+        assert_eq!(r.reason, "wamp.error.no_such_role");
+        let r = kit
+            .core
+            .join(
+                request("realm1", "a", "anonymous", r#"{"dealer":{}}"#),
+                &mut out,
+            )
+            .unwrap_err();
+        assert_eq!(r.reason, "wamp.error.protocol_violation");
+        assert!(out.messages.is_empty());
+        assert_eq!(kit.core.session_count(), 0);
+    }
+
+    #[test]
+    fn realms_are_created_on_first_use_when_configured() {
+        let mut cfg = config();
+        cfg.auto_create_realms = true;
+        cfg.auto_realm_roles = config().realms[0].roles.clone();
+        let mut kit = Kit::with(cfg);
+        assert!(kit.core.has_realm("new.realm"));
+        assert!(!kit.core.has_realm("bad realm"));
+        let mut out = Output::default();
+        let a = kit
+            .core
+            .join(request("new.realm", "a", "anonymous", PLAIN), &mut out)
+            .unwrap();
+        let b = kit
+            .core
+            .join(request("new.realm", "b", "guest", PLAIN), &mut out)
+            .unwrap();
+        assert_ne!(a, b);
+        assert_eq!(kit.core.session_realm(b), Some("new.realm"));
+        let r = kit
+            .core
+            .join(request("other", "a", "admin", PLAIN), &mut out)
+            .unwrap_err();
+        assert_eq!(r.reason, "wamp.error.no_such_role");
+    }
+
+    #[test]
+    fn session_ids_are_in_range_and_unique() {
+        let mut kit = Kit::new();
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..500 {
+            let id = kit.join(&format!("s{i}"));
+            assert!((1..=MAX_ID).contains(&id));
+            assert!(seen.insert(id));
+        }
+        assert_eq!(kit.core.session_count(), 500);
+        assert_eq!(kit.core.sessions().len(), 500);
+    }
+
+    fn assert_violation(text: &str) {
+        let mut kit = Kit::new();
+        let bad = kit.join("bad");
+        let good = kit.join("good");
+        kit.subscribe(good, "wamp.session.on_leave", "{}");
+        let sent = kit.send(bad, text);
+        let abort = &kit.to(bad)[0];
+        assert_eq!(abort[0], 3, "{text}: {sent:?}");
+        assert_eq!(abort[2], "wamp.error.protocol_violation");
+        assert!(abort[1]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(kit.out.closes, vec![bad], "{text}");
+        assert!(kit.out.log.iter().any(|l| l.contains("protocol violation")));
+        // Only that session ends; the other sees it leave and stays.
+        assert_eq!(kit.to(good)[0][4][0], bad);
+        assert_eq!(kit.core.session_count(), 1);
+        assert!(kit.send(good, "[48,2,{},\"wamp.session.count\"]")[0].1[0] == 50);
+    }
+
+    #[test]
+    fn protocol_violations_end_only_that_session() {
+        for text in [
+            "not json",
+            "[]",
+            "[99, 1]",
+            "[1, \"realm1\", {}]",
+            "[5, \"sig\", {}]",
+            "[50, 1, {}]",
+            "[36, 1, 2, {}]",
+            "[68, 1, 2, {}]",
+            "[48, 0, {}, \"com.x\"]",
+            "[48, 9007199254740993, {}, \"com.x\"]",
+            "[48, 1, [], \"com.x\"]",
+            "[48, 1, {}, 5]",
+            "[48, 1, {}, \"com.x\", {}]",
+            "[16, \"1\", {}, \"com.x\"]",
+            "[32, 1, {}, \"com.x\", 5]",
+            "[70, 1, {}]",
+            "[8, 48, 1, {}, \"wamp.error.x\"]",
+            "[6, {}, 5]",
+        ] {
+            assert_violation(text);
+        }
+    }
+
+    #[test]
+    fn goodbye_is_answered_and_closes() {
+        let mut kit = Kit::new();
+        let a = kit.join("a");
+        kit.send(a, "[6, {}, \"wamp.close.close_realm\"]");
+        assert_eq!(
+            kit.to(a),
+            vec![json!([6, {}, "wamp.close.goodbye_and_out"])]
+        );
+        assert_eq!(kit.out.closes, vec![a]);
+        assert_eq!(kit.core.session_count(), 0);
+        assert!(kit
+            .send(a, "[6, {}, \"wamp.close.close_realm\"]")
+            .is_empty());
+    }
+
+    #[test]
+    fn abort_from_a_client_ends_it_silently() {
+        let mut kit = Kit::new();
+        let a = kit.join("a");
+        assert!(kit.send(a, "[3, {}, \"wamp.error.x\"]").is_empty());
+        assert_eq!(kit.out.closes, vec![a]);
+    }
+
+    #[test]
+    fn leave_logs_and_ignores_unknown_ids() {
+        let mut kit = Kit::new();
+        let a = kit.join("a");
+        kit.leave(a);
+        assert_eq!(kit.out.log, vec![format!("session {a} left realm1")]);
+        assert!(kit.out.closes.is_empty());
+        kit.leave(a);
+        assert!(kit.out.log.is_empty());
+    }
+
+    #[test]
+    fn shutdown_says_goodbye_to_everyone() {
+        let mut kit = Kit::new();
+        let a = kit.join("a");
+        let b = kit.join("b");
+        kit.subscribe(b, "wamp.session.on_leave", "{}");
+        kit.out.clear();
+        kit.core.shutdown(&mut kit.out);
+        for s in [a, b] {
+            let first = &kit.to(s)[0];
+            assert_eq!(first[0], 6);
+            assert_eq!(first[2], "wamp.close.system_shutdown");
+            assert_eq!(kit.to(s).len(), 1, "nothing after the GOODBYE");
+        }
+        let mut closes = kit.out.closes.clone();
+        closes.sort_unstable();
+        let mut want = vec![a, b];
+        want.sort_unstable();
+        assert_eq!(closes, want);
+        assert_eq!(kit.core.session_count(), 0);
+    }
+}
