@@ -381,3 +381,203 @@ impl Realm {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use serde_json::json;
+
+    #[test]
+    fn register_and_unregister() {
+        let mut kit = Kit::new();
+        let callee = kit.join("callee");
+        let caller = kit.join("caller");
+        let reg = kit.register(callee, "com.add", "{}");
+        kit.send(caller, r#"[48,5,{},"com.add",[1,2]]"#);
+        let inv = &kit.to(callee)[0];
+        assert_eq!(inv[0], 68);
+        assert_eq!(inv[2], reg);
+        assert_eq!(inv[3], json!({}));
+        assert_eq!(inv[4], json!([1, 2]));
+        // Someone else's registration.
+        let other = kit.send(caller, &format!("[66,3,{reg}]"));
+        assert_eq!(error_uri(&other[0].1), "wamp.error.no_such_registration");
+        assert_eq!(kit.send(callee, &format!("[66,3,{reg}]"))[0].1, json!([67, 3]));
+        let e = kit.send(caller, r#"[48,6,{},"com.add"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
+        let again = kit.send(callee, &format!("[66,4,{reg}]"));
+        assert_eq!(error_uri(&again[0].1), "wamp.error.no_such_registration");
+    }
+
+    #[test]
+    fn invalid_uris_and_reserved_names_are_refused() {
+        let mut kit = Kit::new();
+        let s = kit.join("s");
+        for (text, uri) in [
+            (r#"[64,1,{},"com..x"]"#, "wamp.error.invalid_uri"),
+            (r#"[64,1,{"match":"prefix"},"com..x"]"#, "wamp.error.invalid_uri"),
+            (r#"[64,1,{},"com.a b"]"#, "wamp.error.invalid_uri"),
+            (r#"[64,1,{},"wamp.session.count"]"#, "wamp.error.invalid_uri"),
+            (r#"[64,1,{"match":"fuzzy"},"com.x"]"#, "wamp.error.invalid_argument"),
+            (r#"[64,1,{"invoke":"all"},"com.x"]"#, "wamp.error.invalid_argument"),
+        ] {
+            assert_eq!(error_uri(&kit.send(s, text)[0].1), uri, "{text}");
+        }
+        assert!(kit.register(s, "com..x", r#"{"match":"wildcard"}"#) > 0);
+        assert!(kit.register(s, "com.", r#"{"match":"prefix"}"#) > 0);
+    }
+
+    #[test]
+    fn register_needs_the_permission() {
+        let mut kit = Kit::new();
+        let guest = kit.join_as("g", "guest", PLAIN);
+        let e = kit.send(guest, r#"[64,1,{},"com.open.x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.not_authorized");
+    }
+
+    #[test]
+    fn a_second_single_registration_is_refused() {
+        let mut kit = Kit::new();
+        let a = kit.join("a");
+        let b = kit.join("b");
+        kit.register(a, "com.x", "{}");
+        let e = kit.send(b, r#"[64,2,{},"com.x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.procedure_already_exists");
+        let e = kit.send(a, r#"[64,2,{},"com.x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.procedure_already_exists");
+        // Another match policy is another registration.
+        kit.register(b, "com.x", r#"{"match":"prefix"}"#);
+    }
+
+    #[test]
+    fn force_reregister_replaces_the_callee() {
+        let mut kit = Kit::new();
+        let old = kit.join("old");
+        let new = kit.join("new");
+        let caller = kit.join("caller");
+        let old_reg = kit.register(old, "com.x", "{}");
+        let sent = kit.send(new, r#"[64,2,{"force_reregister":true},"com.x"]"#);
+        let unreg = &sent.iter().find(|(s, _)| *s == old).unwrap().1;
+        assert_eq!(unreg[0], 67);
+        assert_eq!(unreg[1], 0);
+        assert_eq!(unreg[2]["registration"], old_reg);
+        assert!(unreg[2]["reason"].is_string());
+        assert_eq!(kit.to(new)[0][0], 65);
+        kit.send(caller, r#"[48,1,{},"com.x"]"#);
+        assert_eq!(kit.to(new)[0][0], 68);
+        assert!(kit.to(old).is_empty());
+    }
+
+    fn shared(policy: &str, callees: usize) -> (Kit, Vec<u64>, u64) {
+        let mut kit = Kit::new();
+        let ids: Vec<u64> = (0..callees).map(|i| kit.join(&format!("c{i}"))).collect();
+        let opts = format!("{{\"invoke\":\"{policy}\"}}");
+        let reg = kit.register(ids[0], "com.x", &opts);
+        for id in &ids[1..] {
+            assert_eq!(kit.register(*id, "com.x", &opts), reg);
+        }
+        let caller = kit.join("caller");
+        (kit, ids, caller)
+    }
+
+    fn call_targets(kit: &mut Kit, caller: u64, n: usize) -> Vec<u64> {
+        (0..n)
+            .map(|i| {
+                let sent = kit.send(caller, &format!("[48,{},{{}},\"com.x\"]", i + 1));
+                assert_eq!(sent.len(), 1);
+                let (callee, inv) = (sent[0].0, &sent[0].1);
+                kit.send(callee, &format!("[70,{},{{}}]", inv[1]));
+                callee
+            })
+            .collect()
+    }
+
+    #[test]
+    fn roundrobin_alternates() {
+        let (mut kit, ids, caller) = shared("roundrobin", 2);
+        assert_eq!(call_targets(&mut kit, caller, 4), vec![ids[0], ids[1], ids[0], ids[1]]);
+    }
+
+    #[test]
+    fn roundrobin_skips_gone_callees() {
+        let (mut kit, ids, caller) = shared("roundrobin", 3);
+        assert_eq!(call_targets(&mut kit, caller, 1), vec![ids[0]]);
+        kit.leave(ids[1]);
+        assert_eq!(call_targets(&mut kit, caller, 3), vec![ids[2], ids[0], ids[2]]);
+    }
+
+    #[test]
+    fn first_and_last() {
+        let (mut kit, ids, caller) = shared("first", 3);
+        assert_eq!(call_targets(&mut kit, caller, 3), vec![ids[0]; 3]);
+        let (mut kit, ids, caller) = shared("last", 3);
+        assert_eq!(call_targets(&mut kit, caller, 3), vec![ids[2]; 3]);
+        kit.leave(ids[2]);
+        assert_eq!(call_targets(&mut kit, caller, 1), vec![ids[1]]);
+    }
+
+    #[test]
+    fn random_reaches_every_callee() {
+        let (mut kit, ids, caller) = shared("random", 3);
+        let targets = call_targets(&mut kit, caller, 200);
+        for id in ids {
+            assert!(targets.contains(&id));
+        }
+    }
+
+    #[test]
+    fn the_first_registration_fixes_the_policy() {
+        let (mut kit, _ids, _caller) = shared("roundrobin", 1);
+        let other = kit.join("other");
+        let e = kit.send(other, r#"[64,2,{"invoke":"random"},"com.x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.procedure_already_exists");
+    }
+
+    #[test]
+    fn routing_precedence() {
+        let mut kit = Kit::new();
+        let exact = kit.join("exact");
+        let short = kit.join("short");
+        let long = kit.join("long");
+        let wild = kit.join("wild");
+        let wild2 = kit.join("wild2");
+        let caller = kit.join("caller");
+        kit.register(exact, "a.b.c", "{}");
+        kit.register(short, "a.", r#"{"match":"prefix"}"#);
+        kit.register(long, "a.b.", r#"{"match":"prefix"}"#);
+        kit.register(wild, "x..z", r#"{"match":"wildcard"}"#);
+        kit.register(wild2, "x.y.", r#"{"match":"wildcard"}"#);
+        let target = |kit: &mut Kit, uri: &str| {
+            let sent = kit.send(caller, &format!("[48,1,{{}},\"{uri}\"]"));
+            kit.send(sent[0].0, &format!("[70,{},{{}}]", sent[0].1[1]));
+            sent[0].0
+        };
+        assert_eq!(target(&mut kit, "a.b.c"), exact);
+        assert_eq!(target(&mut kit, "a.b.d"), long);
+        assert_eq!(target(&mut kit, "a.c"), short);
+        // Equal weight (two non-empty components): the older registration wins.
+        assert_eq!(target(&mut kit, "x.y.z"), wild);
+        assert_eq!(target(&mut kit, "x.q.z"), wild);
+        assert_eq!(target(&mut kit, "x.y.q"), wild2);
+        let e = kit.send(caller, r#"[48,1,{},"x.q.q"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
+        // A prefix beats a wildcard.
+        let pre = kit.join("pre");
+        kit.register(pre, "x.", r#"{"match":"prefix"}"#);
+        assert_eq!(target(&mut kit, "x.y.z"), pre);
+    }
+
+    #[test]
+    fn wildcard_components_must_match_in_number() {
+        let mut kit = Kit::new();
+        let callee = kit.join("callee");
+        let caller = kit.join("caller");
+        kit.register(callee, "a..c", r#"{"match":"wildcard"}"#);
+        let sent = kit.send(caller, r#"[48,1,{},"a.b.c"]"#);
+        assert_eq!(sent[0].1[3]["procedure"], "a.b.c");
+        let e = kit.send(caller, r#"[48,2,{},"a.b.d"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
+        let e = kit.send(caller, r#"[48,3,{},"a.b.c.d"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
+    }
+}

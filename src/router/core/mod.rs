@@ -325,9 +325,13 @@ impl RouterCore {
                     .to_string(),
             ));
         }
+        // Everyone is leaving: what the cleanup publishes (on_leave, testaments) would
+        // follow a GOODBYE, so it is dropped.
+        let goodbyes = out.messages.len();
         for id in ids {
             self.end_session(id, "router shutdown", out);
         }
+        out.messages.truncate(goodbyes);
     }
 
     pub fn session_count(&self) -> usize {
