@@ -414,3 +414,310 @@ impl Realm {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::super::{Output, TimerKey};
+    use serde_json::{json, Value};
+
+    /// A callee with `com.x` registered (features per `roles`) and a caller.
+    fn setup(roles: &str) -> (Kit, u64, u64) {
+        let mut kit = Kit::new();
+        let callee = kit.join_as("callee", "anonymous", roles);
+        kit.register(callee, "com.x", "{}");
+        let caller = kit.join_as("caller", "anonymous", roles);
+        (kit, callee, caller)
+    }
+
+    fn invocation(kit: &mut Kit, caller: u64, call: &str) -> Value {
+        let sent = kit.send(caller, call);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        sent[0].1.clone()
+    }
+
+    #[test]
+    fn yield_becomes_the_result() {
+        let (mut kit, callee, caller) = setup(PLAIN);
+        let inv = invocation(
+            &mut kit,
+            caller,
+            r#"[48,9,{},"com.x",[1],{"k":"\u0000AAE="}]"#,
+        );
+        assert_eq!(inv[4], json!([1]));
+        assert_eq!(inv[5], json!({"k": "\u{0}AAE="}));
+        kit.send(callee, &format!(r#"[70,{},{{}},["r"],{{"a":1}}]"#, inv[1]));
+        assert_eq!(kit.to(caller), vec![json!([50, 9, {}, ["r"], {"a": 1}])]);
+        // The call ended: a late YIELD with that id is ignored, not a violation.
+        assert!(kit
+            .send(callee, &format!("[70,{},{{}}]", inv[1]))
+            .is_empty());
+        assert!(kit.out.closes.is_empty());
+    }
+
+    #[test]
+    fn a_reply_to_an_invocation_never_sent_is_a_violation() {
+        let (mut kit, callee, _caller) = setup(PLAIN);
+        kit.send(callee, "[70,4242,{}]");
+        assert_eq!(kit.out.closes, vec![callee]);
+    }
+
+    #[test]
+    fn the_callees_error_reaches_the_caller_unchanged() {
+        let (mut kit, callee, caller) = setup(PLAIN);
+        let inv = invocation(&mut kit, caller, r#"[48,3,{},"com.x"]"#);
+        kit.send(
+            callee,
+            &format!(
+                r#"[8,68,{},{{}},"com.err.bad",[1,"two"],{{"three":3}}]"#,
+                inv[1]
+            ),
+        );
+        assert_eq!(
+            kit.to(caller),
+            vec![json!([8, 48, 3, {}, "com.err.bad", [1, "two"], {"three": 3}])]
+        );
+    }
+
+    #[test]
+    fn call_needs_the_permission_and_a_valid_uri() {
+        let mut kit = Kit::new();
+        let guest = kit.join_as("g", "guest", PLAIN);
+        let e = kit.send(guest, r#"[48,1,{},"com.closed.x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.not_authorized");
+        let e = kit.send(guest, r#"[48,1,{},"com.open..x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.invalid_uri");
+        // Meta procedures need the permission too.
+        let e = kit.send(guest, r#"[48,1,{},"wamp.session.count"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.not_authorized");
+        let anon = kit.join("a");
+        let e = kit.send(anon, r#"[48,1,{},"wamp.no.such"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
+    }
+
+    #[test]
+    fn caller_disclosure_by_request_or_role() {
+        let (mut kit, _callee, caller) = setup(PLAIN);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        assert!(inv[3].get("caller").is_none());
+        let inv = invocation(&mut kit, caller, r#"[48,2,{"disclose_me":true},"com.x"]"#);
+        assert_eq!(inv[3]["caller"], caller);
+        assert_eq!(inv[3]["caller_authid"], "caller");
+        assert_eq!(inv[3]["caller_authrole"], "anonymous");
+        let discloser = kit.join_as("d", "discloser", PLAIN);
+        let inv = invocation(&mut kit, discloser, r#"[48,3,{},"com.x"]"#);
+        assert_eq!(inv[3]["caller"], discloser);
+        assert_eq!(inv[3]["caller_authrole"], "discloser");
+    }
+
+    #[test]
+    fn progressive_results_reach_a_caller_that_asked() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(
+            &mut kit,
+            caller,
+            r#"[48,1,{"receive_progress":true},"com.x"]"#,
+        );
+        assert_eq!(inv[3]["receive_progress"], true);
+        let i = inv[1].clone();
+        kit.send(callee, &format!(r#"[70,{i},{{"progress":true}},[1]]"#));
+        assert_eq!(
+            kit.to(caller),
+            vec![json!([50, 1, {"progress": true}, [1]])]
+        );
+        kit.send(callee, &format!(r#"[70,{i},{{"progress":true}},[2]]"#));
+        assert_eq!(
+            kit.to(caller),
+            vec![json!([50, 1, {"progress": true}, [2]])]
+        );
+        kit.send(callee, &format!(r#"[70,{i},{{}},[3]]"#));
+        assert_eq!(kit.to(caller), vec![json!([50, 1, {}, [3]])]);
+    }
+
+    #[test]
+    fn a_caller_that_did_not_ask_gets_only_the_final_result() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        assert!(inv[3].get("receive_progress").is_none());
+        let i = inv[1].clone();
+        assert!(kit
+            .send(callee, &format!(r#"[70,{i},{{"progress":true}},[1]]"#))
+            .is_empty());
+        kit.send(callee, &format!(r#"[70,{i},{{}},[3]]"#));
+        assert_eq!(kit.to(caller), vec![json!([50, 1, {}, [3]])]);
+    }
+
+    #[test]
+    fn receive_progress_is_not_offered_to_a_callee_without_the_feature() {
+        let (mut kit, _callee, caller) = setup(PLAIN);
+        let inv = invocation(
+            &mut kit,
+            caller,
+            r#"[48,1,{"receive_progress":true},"com.x"]"#,
+        );
+        assert!(inv[3].get("receive_progress").is_none());
+    }
+
+    #[test]
+    fn progressive_call_invocations() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let first = invocation(&mut kit, caller, r#"[48,5,{"progress":true},"com.x",[1]]"#);
+        assert_eq!(first[3]["progress"], true);
+        let more = kit.send(caller, r#"[48,5,{"progress":true},"com.x",[2]]"#);
+        assert_eq!(more[0].0, callee);
+        assert_eq!(more[0].1[1], first[1]);
+        assert_eq!(more[0].1[3], json!({"progress": true}));
+        let last = kit.send(caller, r#"[48,5,{},"com.x",[3]]"#);
+        assert_eq!(last[0].1[1], first[1]);
+        assert_eq!(last[0].1[3], json!({}));
+        assert_eq!(last[0].1[4], json!([3]));
+        // The input is closed: the same id again is a violation.
+        kit.send(caller, r#"[48,5,{},"com.x",[4]]"#);
+        assert_eq!(kit.out.closes, vec![caller]);
+    }
+
+    #[test]
+    fn progressive_invocations_need_the_callees_feature() {
+        let (mut kit, _callee, caller) = setup(PLAIN);
+        let e = kit.send(caller, r#"[48,5,{"progress":true},"com.x",[1]]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.feature_not_supported");
+    }
+
+    #[test]
+    fn call_timeout() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{"timeout":250},"com.x"]"#);
+        assert_eq!(inv[3]["timeout"], 250);
+        let (key, after) = kit.out.timers[0];
+        assert_eq!(after, std::time::Duration::from_millis(250));
+        let mut out = Output::default();
+        kit.core.on_timer(key, &mut out);
+        kit.out = out;
+        assert_eq!(error_uri(&kit.to(caller)[0]), "wamp.error.timeout");
+        assert_eq!(
+            kit.to(callee),
+            vec![json!([69, inv[1], {"mode": "killnowait", "reason": "wamp.error.timeout"}])]
+        );
+        // The late YIELD is dropped; the timer firing again does nothing.
+        assert!(kit
+            .send(callee, &format!("[70,{},{{}}]", inv[1]))
+            .is_empty());
+        kit.out.clear();
+        kit.core.on_timer(key, &mut kit.out);
+        kit.core.on_timer(TimerKey(u64::MAX), &mut kit.out);
+        assert!(kit.out.messages.is_empty());
+    }
+
+    #[test]
+    fn a_call_answered_in_time_ignores_its_timer() {
+        let (mut kit, callee, caller) = setup(PLAIN);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{"timeout":250},"com.x"]"#);
+        let (key, _) = kit.out.timers[0];
+        kit.send(callee, &format!("[70,{},{{}}]", inv[1]));
+        kit.out.clear();
+        kit.core.on_timer(key, &mut kit.out);
+        assert!(kit.out.messages.is_empty());
+    }
+
+    #[test]
+    fn cancel_skip() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        kit.send(caller, r#"[49,1,{"mode":"skip"}]"#);
+        assert!(kit.to(callee).is_empty());
+        assert_eq!(error_uri(&kit.to(caller)[0]), "wamp.error.canceled");
+        assert!(kit
+            .send(callee, &format!("[70,{},{{}}]", inv[1]))
+            .is_empty());
+        // A CANCEL of a finished call is ignored.
+        assert!(kit.send(caller, r#"[49,1,{"mode":"skip"}]"#).is_empty());
+    }
+
+    #[test]
+    fn cancel_kill_forwards_the_callees_error() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        let sent = kit.send(caller, r#"[49,1,{"mode":"kill"}]"#);
+        assert_eq!(sent, vec![(callee, json!([69, inv[1], {"mode": "kill"}]))]);
+        kit.send(
+            callee,
+            &format!(
+                r#"[8,68,{},{{}},"wamp.error.canceled",["stopped"]]"#,
+                inv[1]
+            ),
+        );
+        assert_eq!(
+            kit.to(caller),
+            vec![json!([8, 48, 1, {}, "wamp.error.canceled", ["stopped"]])]
+        );
+    }
+
+    #[test]
+    fn cancel_killnowait() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        kit.send(caller, r#"[49,1,{"mode":"killnowait"}]"#);
+        assert_eq!(
+            kit.to(callee),
+            vec![json!([69, inv[1], {"mode": "killnowait"}])]
+        );
+        assert_eq!(error_uri(&kit.to(caller)[0]), "wamp.error.canceled");
+        assert!(kit
+            .send(
+                callee,
+                &format!(r#"[8,68,{},{{}},"wamp.error.canceled"]"#, inv[1])
+            )
+            .is_empty());
+    }
+
+    #[test]
+    fn cancel_falls_back_to_skip_without_call_canceling() {
+        let (mut kit, callee, caller) = setup(PLAIN);
+        invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        kit.send(caller, r#"[49,1,{"mode":"kill"}]"#);
+        assert!(kit.to(callee).is_empty());
+        assert_eq!(error_uri(&kit.to(caller)[0]), "wamp.error.canceled");
+    }
+
+    #[test]
+    fn a_callee_leaving_fails_its_pending_calls() {
+        let (mut kit, callee, caller) = setup(PLAIN);
+        invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        invocation(&mut kit, caller, r#"[48,2,{},"com.x"]"#);
+        kit.leave(callee);
+        let errors = kit.to(caller);
+        assert_eq!(errors.len(), 2);
+        for e in &errors {
+            assert_eq!(error_uri(e), "wamp.error.canceled");
+            assert!(e[5][0].as_str().is_some_and(|m| m.contains("left")));
+        }
+        let e = kit.send(caller, r#"[48,3,{},"com.x"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
+    }
+
+    #[test]
+    fn a_caller_leaving_interrupts_callees_that_cancel() {
+        let (mut kit, callee, caller) = setup(FULL);
+        let inv = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        kit.leave(caller);
+        assert_eq!(kit.to(callee)[0][0], 69);
+        assert_eq!(kit.to(callee)[0][1], inv[1]);
+        // Its YIELD now goes nowhere.
+        assert!(kit
+            .send(callee, &format!("[70,{},{{}}]", inv[1]))
+            .is_empty());
+        let (mut kit, callee, caller) = setup(PLAIN);
+        invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        kit.leave(caller);
+        assert!(kit.to(callee).is_empty());
+    }
+
+    #[test]
+    fn invocation_ids_are_per_callee() {
+        let (mut kit, _callee, caller) = setup(PLAIN);
+        let a = invocation(&mut kit, caller, r#"[48,1,{},"com.x"]"#);
+        let b = invocation(&mut kit, caller, r#"[48,2,{},"com.x"]"#);
+        assert_eq!(a[1], 1);
+        assert_eq!(b[1], 2);
+    }
+}

@@ -402,7 +402,10 @@ mod tests {
         // Someone else's registration.
         let other = kit.send(caller, &format!("[66,3,{reg}]"));
         assert_eq!(error_uri(&other[0].1), "wamp.error.no_such_registration");
-        assert_eq!(kit.send(callee, &format!("[66,3,{reg}]"))[0].1, json!([67, 3]));
+        assert_eq!(
+            kit.send(callee, &format!("[66,3,{reg}]"))[0].1,
+            json!([67, 3])
+        );
         let e = kit.send(caller, r#"[48,6,{},"com.add"]"#);
         assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_procedure");
         let again = kit.send(callee, &format!("[66,4,{reg}]"));
@@ -415,11 +418,23 @@ mod tests {
         let s = kit.join("s");
         for (text, uri) in [
             (r#"[64,1,{},"com..x"]"#, "wamp.error.invalid_uri"),
-            (r#"[64,1,{"match":"prefix"},"com..x"]"#, "wamp.error.invalid_uri"),
+            (
+                r#"[64,1,{"match":"prefix"},"com..x"]"#,
+                "wamp.error.invalid_uri",
+            ),
             (r#"[64,1,{},"com.a b"]"#, "wamp.error.invalid_uri"),
-            (r#"[64,1,{},"wamp.session.count"]"#, "wamp.error.invalid_uri"),
-            (r#"[64,1,{"match":"fuzzy"},"com.x"]"#, "wamp.error.invalid_argument"),
-            (r#"[64,1,{"invoke":"all"},"com.x"]"#, "wamp.error.invalid_argument"),
+            (
+                r#"[64,1,{},"wamp.session.count"]"#,
+                "wamp.error.invalid_uri",
+            ),
+            (
+                r#"[64,1,{"match":"fuzzy"},"com.x"]"#,
+                "wamp.error.invalid_argument",
+            ),
+            (
+                r#"[64,1,{"invoke":"all"},"com.x"]"#,
+                "wamp.error.invalid_argument",
+            ),
         ] {
             assert_eq!(error_uri(&kit.send(s, text)[0].1), uri, "{text}");
         }
@@ -495,7 +510,10 @@ mod tests {
     #[test]
     fn roundrobin_alternates() {
         let (mut kit, ids, caller) = shared("roundrobin", 2);
-        assert_eq!(call_targets(&mut kit, caller, 4), vec![ids[0], ids[1], ids[0], ids[1]]);
+        assert_eq!(
+            call_targets(&mut kit, caller, 4),
+            vec![ids[0], ids[1], ids[0], ids[1]]
+        );
     }
 
     #[test]
@@ -503,7 +521,10 @@ mod tests {
         let (mut kit, ids, caller) = shared("roundrobin", 3);
         assert_eq!(call_targets(&mut kit, caller, 1), vec![ids[0]]);
         kit.leave(ids[1]);
-        assert_eq!(call_targets(&mut kit, caller, 3), vec![ids[2], ids[0], ids[2]]);
+        assert_eq!(
+            call_targets(&mut kit, caller, 3),
+            vec![ids[2], ids[0], ids[2]]
+        );
     }
 
     #[test]
