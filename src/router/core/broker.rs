@@ -490,3 +490,254 @@ impl Realm {
         self.broker.deliver(&self.sessions, &d, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use serde_json::{json, Value};
+
+    fn events(kit: &Kit, s: u64) -> Vec<Value> {
+        kit.to(s).into_iter().filter(|m| m[0] == 36).collect()
+    }
+
+    #[test]
+    fn one_subscription_id_per_topic_and_no_duplicate_delivery() {
+        let mut kit = Kit::new();
+        let a = kit.join("a");
+        let b = kit.join("b");
+        let pubr = kit.join("p");
+        let id = kit.subscribe(a, "com.t", "{}");
+        assert_eq!(kit.subscribe(a, "com.t", "{}"), id);
+        assert_eq!(kit.subscribe(b, "com.t", "{}"), id);
+        kit.send(pubr, r#"[16,1,{},"com.t",[1],{"k":2}]"#);
+        for s in [a, b] {
+            let ev = events(&kit, s);
+            assert_eq!(ev.len(), 1);
+            assert_eq!(ev[0][1], id);
+            assert_eq!(ev[0][3], json!({}));
+            assert_eq!(ev[0][4], json!([1]));
+            assert_eq!(ev[0][5], json!({"k": 2}));
+        }
+    }
+
+    #[test]
+    fn pattern_subscriptions_get_the_topic() {
+        let mut kit = Kit::new();
+        let s = kit.join("s");
+        let p = kit.join("p");
+        let pre = kit.subscribe(s, "com.", r#"{"match":"prefix"}"#);
+        let wild = kit.subscribe(s, "com..t", r#"{"match":"wildcard"}"#);
+        let exact = kit.subscribe(s, "com.a.t", "{}");
+        kit.send(p, r#"[16,1,{},"com.a.t"]"#);
+        let ev = events(&kit, s);
+        assert_eq!(ev.len(), 3, "one EVENT per matching subscription");
+        let by_sub = |id: u64| ev.iter().find(|e| e[1] == id).unwrap().clone();
+        assert_eq!(by_sub(pre)[3]["topic"], "com.a.t");
+        assert_eq!(by_sub(wild)[3]["topic"], "com.a.t");
+        assert!(by_sub(exact)[3].get("topic").is_none());
+        assert_eq!(by_sub(pre)[2], by_sub(exact)[2], "one publication id");
+        kit.send(p, r#"[16,1,{},"com.a.u"]"#);
+        assert_eq!(events(&kit, s).len(), 1);
+        kit.send(p, r#"[16,1,{},"org.a.t"]"#);
+        assert!(events(&kit, s).is_empty());
+    }
+
+    #[test]
+    fn subscribe_needs_the_permission_and_a_valid_uri() {
+        let mut kit = Kit::new();
+        let g = kit.join_as("g", "guest", PLAIN);
+        let e = kit.send(g, r#"[32,1,{},"com.closed.t"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.not_authorized");
+        let e = kit.send(g, r#"[32,1,{},"com.open..t"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.invalid_uri");
+        let e = kit.send(g, r#"[32,1,{"match":"x"},"com.open.t"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.invalid_argument");
+        kit.subscribe(g, "com.open.t", "{}");
+        // Meta topics may be subscribed when the role permits.
+        let e = kit.send(g, r#"[32,1,{},"wamp.session.on_join"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.not_authorized");
+        let a = kit.join("a");
+        kit.subscribe(a, "wamp.session.on_join", "{}");
+    }
+
+    #[test]
+    fn publish_permission_acknowledged_or_silent() {
+        let mut kit = Kit::new();
+        let sub = kit.join("s");
+        kit.subscribe(sub, "com.open.t", "{}");
+        let g = kit.join_as("g", "guest", PLAIN);
+        let e = kit.send(g, r#"[16,1,{"acknowledge":true},"com.open.t"]"#);
+        assert_eq!(e.len(), 1);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.not_authorized");
+        assert!(kit.send(g, r#"[16,2,{},"com.open.t"]"#).is_empty());
+        let e = kit.send(g, r#"[16,1,{"acknowledge":true},"com..t"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.invalid_uri");
+        assert!(kit.send(g, r#"[16,1,{},"com..t"]"#).is_empty());
+        let a = kit.join("a");
+        let e = kit.send(a, r#"[16,1,{"acknowledge":true},"wamp.session.on_join"]"#);
+        assert_eq!(error_uri(&e[0].1), "wamp.error.invalid_uri");
+    }
+
+    #[test]
+    fn acknowledged_publication_id_equals_the_events() {
+        let mut kit = Kit::new();
+        let s = kit.join("s");
+        let p = kit.join("p");
+        kit.subscribe(s, "com.t", "{}");
+        kit.send(p, r#"[16,7,{"acknowledge":true},"com.t"]"#);
+        let ack = &kit.to(p)[0];
+        assert_eq!(ack[0], 17);
+        assert_eq!(ack[1], 7);
+        assert_eq!(events(&kit, s)[0][2], ack[2]);
+        let n = ack[2].as_u64().unwrap();
+        assert!((1..=1u64 << 53).contains(&n));
+    }
+
+    #[test]
+    fn exclude_me() {
+        let mut kit = Kit::new();
+        let p = kit.join("p");
+        kit.subscribe(p, "com.t", "{}");
+        kit.send(p, r#"[16,1,{},"com.t"]"#);
+        assert!(events(&kit, p).is_empty());
+        kit.send(p, r#"[16,1,{"exclude_me":false},"com.t"]"#);
+        assert_eq!(events(&kit, p).len(), 1);
+    }
+
+    /// Subscribers a1, a2 (authid a, role anonymous) and d (authid d, role discloser).
+    fn three() -> (Kit, [u64; 3], u64) {
+        let mut kit = Kit::new();
+        let a1 = kit.join("a");
+        let a2 = kit.join("a");
+        let d = kit.join_as("d", "discloser", PLAIN);
+        for s in [a1, a2, d] {
+            kit.subscribe(s, "com.t", "{}");
+        }
+        let p = kit.join("p");
+        (kit, [a1, a2, d], p)
+    }
+
+    fn receivers(kit: &mut Kit, p: u64, opts: &str) -> Vec<u64> {
+        let sent = kit.send(p, &format!("[16,1,{opts},\"com.t\"]"));
+        let mut r: Vec<u64> = sent.iter().map(|(s, _)| *s).collect();
+        r.sort_unstable();
+        r
+    }
+
+    fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn receiver_filters() {
+        let (mut kit, [a1, a2, d], p) = three();
+        assert_eq!(receivers(&mut kit, p, "{}"), sorted(vec![a1, a2, d]));
+        assert_eq!(
+            receivers(&mut kit, p, &format!("{{\"exclude\":[{a1}]}}")),
+            sorted(vec![a2, d])
+        );
+        assert_eq!(
+            receivers(&mut kit, p, &format!("{{\"eligible\":[{a1},{d}]}}")),
+            sorted(vec![a1, d])
+        );
+        assert_eq!(
+            receivers(&mut kit, p, r#"{"exclude_authid":["a"]}"#),
+            vec![d]
+        );
+        assert_eq!(
+            receivers(&mut kit, p, r#"{"eligible_authid":["a"]}"#),
+            sorted(vec![a1, a2])
+        );
+        assert_eq!(
+            receivers(&mut kit, p, r#"{"exclude_authrole":["discloser"]}"#),
+            sorted(vec![a1, a2])
+        );
+        assert_eq!(
+            receivers(&mut kit, p, r#"{"eligible_authrole":["discloser"]}"#),
+            vec![d]
+        );
+        // Every filter given must pass.
+        let both = format!("{{\"eligible_authid\":[\"a\"],\"exclude\":[{a2}]}}");
+        assert_eq!(receivers(&mut kit, p, &both), vec![a1]);
+        assert!(receivers(&mut kit, p, r#"{"eligible":[]}"#).is_empty());
+    }
+
+    #[test]
+    fn publisher_disclosure_by_request_or_role() {
+        let (mut kit, [a1, _, _], p) = three();
+        kit.send(p, r#"[16,1,{},"com.t"]"#);
+        assert_eq!(events(&kit, a1)[0][3], json!({}));
+        kit.send(p, r#"[16,1,{"disclose_me":true},"com.t"]"#);
+        assert_eq!(
+            events(&kit, a1)[0][3],
+            json!({"publisher": p, "publisher_authid": "p", "publisher_authrole": "anonymous"})
+        );
+        let dp = kit.join_as("dp", "discloser", PLAIN);
+        kit.send(dp, r#"[16,1,{},"com.t"]"#);
+        assert_eq!(events(&kit, a1)[0][3]["publisher"], dp);
+    }
+
+    #[test]
+    fn retained_events() {
+        let mut kit = Kit::new();
+        let p = kit.join("p");
+        kit.send(p, r#"[16,1,{"retain":true},"com.t",[1]]"#);
+        kit.send(
+            p,
+            r#"[16,2,{"retain":true,"acknowledge":true},"com.t",[2]]"#,
+        );
+        let publication = kit.to(p)[0][2].clone();
+        let s = kit.join("s");
+        // Without get_retained: nothing.
+        kit.send(s, r#"[32,1,{},"com.t"]"#);
+        assert!(events(&kit, s).is_empty());
+        let late = kit.join("late");
+        let sent = kit.send(
+            late,
+            r#"[32,1,{"get_retained":true,"match":"prefix"},"com."]"#,
+        );
+        assert_eq!(sent[0].1[0], 33);
+        let ev = &sent[1].1;
+        assert_eq!(ev[0], 36);
+        assert_eq!(ev[1], sent[0].1[2]);
+        assert_eq!(ev[2], publication);
+        assert_eq!(ev[3], json!({"topic": "com.t", "retained": true}));
+        assert_eq!(ev[4], json!([2]));
+        assert_eq!(sent.len(), 2);
+    }
+
+    #[test]
+    fn unsubscribe() {
+        let mut kit = Kit::new();
+        let s = kit.join("s");
+        let other = kit.join("o");
+        let p = kit.join("p");
+        let id = kit.subscribe(s, "com.t", "{}");
+        let e = kit.send(other, &format!("[34,2,{id}]"));
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_subscription");
+        let e = kit.send(s, "[34,2,12345]");
+        assert_eq!(error_uri(&e[0].1), "wamp.error.no_such_subscription");
+        assert_eq!(kit.send(s, &format!("[34,3,{id}]"))[0].1, json!([35, 3]));
+        assert!(kit.send(p, r#"[16,1,{},"com.t"]"#).is_empty());
+    }
+
+    #[test]
+    fn events_keep_publish_order() {
+        let mut kit = Kit::new();
+        let s = kit.join("s");
+        let p = kit.join("p");
+        kit.subscribe(s, "com.t", "{}");
+        kit.out.clear();
+        for i in 0..10_000 {
+            kit.core
+                .handle(p, &format!("[16,1,{{}},\"com.t\",[{i}]]"), &mut kit.out);
+        }
+        let got: Vec<u64> = kit
+            .sent()
+            .iter()
+            .map(|(_, m)| m[4][0].as_u64().unwrap())
+            .collect();
+        assert_eq!(got, (0..10_000).collect::<Vec<u64>>());
+    }
+}
