@@ -138,8 +138,21 @@ pub fn pick_subprotocol(offered: &str, allowed: &[String]) -> Option<String> {
         .map(String::from)
 }
 
+/// The rustls acceptor for a listener's PEM certificate chain and key.
+pub fn tls_acceptor(cert_pem: &str, key_pem: &str) -> Result<tokio_rustls::TlsAcceptor, String> {
+    let chain = super::tls::parse_certs(cert_pem)?;
+    let key = super::tls::parse_key(key_pem)?;
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("TLS certificate and key: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
+}
+
 /// The WebSocket upgrade: the path must be `path` (else 404), and one of the offered
 /// subprotocols must be allowed (else 400).
+// The callback's error type is tungstenite's.
+#[allow(clippy::result_large_err)]
 pub async fn websocket(
     stream: Stream,
     path: &str,
@@ -240,6 +253,47 @@ mod tests {
         assert_eq!(length_exponent(1), 9);
         assert_eq!(length_exponent(16 * 1024 * 1024), 24);
         assert_eq!(length_exponent(usize::MAX), 24);
+    }
+
+    #[tokio::test]
+    async fn client_and_server_rawsocket_handshake_and_a_frame() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let allowed = vec!["cbor".to_string()];
+            // The client opens one connection per serializer it tries: the first is refused.
+            let (tcp, _) = listener.accept().await.unwrap();
+            let err = rawsocket(Stream::Tcp(tcp), &allowed, 1 << 16)
+                .await
+                .err()
+                .unwrap();
+            assert!(err.contains("error 1"), "{err}");
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (mut t, proto) = rawsocket(Stream::Tcp(tcp), &allowed, 1 << 16)
+                .await
+                .unwrap();
+            assert_eq!(proto, "wamp.2.cbor");
+            match t.recv().await {
+                super::super::Received::Frame(f) => assert_eq!(f.len(), 3),
+                other => panic!("{other:?}"),
+            }
+        });
+        let cfg: crate::wamp::transport::config::TransportConfig =
+            serde_json::from_value(serde_json::json!({
+                "type": "rawsocket", "url": format!("rs://127.0.0.1:{port}"),
+                "protocols": ["wamp.2.json", "wamp.2.cbor"], "host": "127.0.0.1", "port": port
+            }))
+            .unwrap();
+        // JSON is refused (error 1), so the client falls back to CBOR.
+        let (mut client, proto) = Transport::connect(&cfg).await.unwrap();
+        assert_eq!(proto, "wamp.2.cbor");
+        assert_eq!(client.send_limit().unwrap().0, 1 << 16);
+        client
+            .feed(super::super::Frame::Binary(Bytes::from_static(b"abc")))
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        server.await.unwrap();
     }
 
     #[test]
