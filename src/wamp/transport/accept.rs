@@ -296,6 +296,49 @@ mod tests {
         server.await.unwrap();
     }
 
+    fn ws_config(
+        port: u16,
+        path: &str,
+        protocols: &[&str],
+    ) -> crate::wamp::transport::config::TransportConfig {
+        serde_json::from_value(serde_json::json!({
+            "type": "websocket", "url": format!("ws://127.0.0.1:{port}{path}"), "protocols": protocols
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn websocket_upgrade_checks_path_and_subprotocol() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let allowed = vec!["msgpack".to_string(), "json".to_string()];
+            let mut results = Vec::new();
+            for _ in 0..3 {
+                let (tcp, _) = listener.accept().await.unwrap();
+                results.push(
+                    websocket(Stream::Tcp(tcp), "/ws", &allowed, 1 << 16)
+                        .await
+                        .map(|(_, p)| p),
+                );
+            }
+            results
+        });
+        let bad_path = Transport::connect(&ws_config(port, "/other", &["wamp.2.json"])).await;
+        assert!(bad_path.err().unwrap().to_string().contains("404"));
+        let bad_proto = Transport::connect(&ws_config(port, "/ws", &["wamp.2.cbor"])).await;
+        assert!(bad_proto.err().unwrap().to_string().contains("400"));
+        let (_, proto) =
+            Transport::connect(&ws_config(port, "/ws", &["wamp.2.cbor", "wamp.2.json"]))
+                .await
+                .unwrap();
+        assert_eq!(proto, "wamp.2.json");
+        let results = server.await.unwrap();
+        assert!(results[0].as_ref().err().unwrap().contains("404"));
+        assert!(results[1].is_err());
+        assert_eq!(results[2].as_deref(), Ok("wamp.2.json"));
+    }
+
     #[test]
     fn subprotocol_is_the_first_offered_that_is_allowed() {
         let allowed = vec!["msgpack".to_string(), "json".to_string()];
