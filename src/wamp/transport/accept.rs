@@ -205,6 +205,69 @@ pub async fn websocket(
     ))
 }
 
+/// Which protocol a listener speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerKind {
+    WebSocket,
+    RawSocket,
+    /// Both on one port: a first byte of 0x7F is RawSocket, anything else HTTP.
+    Universal,
+}
+
+/// The handshake of one accepted connection (after TLS, if any). A universal listener looks
+/// at the first byte: by peeking on plain TCP, otherwise by reading it and replaying it.
+pub async fn negotiate(
+    stream: Stream,
+    kind: ListenerKind,
+    path: &str,
+    allowed: &[String],
+    max_message_size: usize,
+) -> Result<(Transport, String), String> {
+    let kind = match kind {
+        ListenerKind::Universal => {
+            let (first, stream_back) = first_byte(stream).await?;
+            let chosen = if first == MAGIC {
+                ListenerKind::RawSocket
+            } else {
+                ListenerKind::WebSocket
+            };
+            return Box::pin(negotiate(
+                stream_back,
+                chosen,
+                path,
+                allowed,
+                max_message_size,
+            ))
+            .await;
+        }
+        other => other,
+    };
+    match kind {
+        ListenerKind::RawSocket => rawsocket(stream, allowed, max_message_size).await,
+        _ => websocket(stream, path, allowed, max_message_size).await,
+    }
+}
+
+async fn first_byte(stream: Stream) -> Result<(u8, Stream), String> {
+    let closed = || "the peer closed the connection before its handshake".to_string();
+    if let Stream::Tcp(tcp) = &stream {
+        let mut one = [0u8; 1];
+        let n = tcp.peek(&mut one).await.map_err(|e| e.to_string())?;
+        return if n == 0 {
+            Err(closed())
+        } else {
+            Ok((one[0], stream))
+        };
+    }
+    let mut stream = stream;
+    let mut one = [0u8; 1];
+    let n = stream.read(&mut one).await.map_err(|e| e.to_string())?;
+    if n == 0 {
+        return Err(closed());
+    }
+    Ok((one[0], replay(Bytes::copy_from_slice(&one), stream)))
+}
+
 /// A stream that reads `head` (bytes already taken from `inner`) before the rest of `inner`.
 pub fn replay(head: Bytes, inner: Stream) -> Stream {
     Stream::Replayed(Box::new(super::stream::Replayed { head, inner }))
@@ -337,6 +400,43 @@ mod tests {
         assert!(results[0].as_ref().err().unwrap().contains("404"));
         assert!(results[1].is_err());
         assert_eq!(results[2].as_deref(), Ok("wamp.2.json"));
+    }
+
+    #[tokio::test]
+    async fn universal_listener_tells_rawsocket_from_websocket() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let allowed = vec!["json".to_string()];
+            let mut protos = Vec::new();
+            for _ in 0..2 {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let (_, p) = negotiate(
+                    Stream::Tcp(tcp),
+                    ListenerKind::Universal,
+                    "/ws",
+                    &allowed,
+                    1 << 16,
+                )
+                .await
+                .unwrap();
+                protos.push(p);
+            }
+            protos
+        });
+        let (_ws, p) = Transport::connect(&ws_config(port, "/ws", &["wamp.2.json"]))
+            .await
+            .unwrap();
+        assert_eq!(p, "wamp.2.json");
+        let cfg: crate::wamp::transport::config::TransportConfig =
+            serde_json::from_value(serde_json::json!({
+                "type": "rawsocket", "url": format!("rs://127.0.0.1:{port}"),
+                "protocols": ["wamp.2.json"], "host": "127.0.0.1", "port": port
+            }))
+            .unwrap();
+        let (_rs, p) = Transport::connect(&cfg).await.unwrap();
+        assert_eq!(p, "wamp.2.json");
+        assert_eq!(server.await.unwrap().len(), 2);
     }
 
     #[test]
