@@ -1,6 +1,7 @@
 //! Transports: each carries whole WAMP messages (frames) and reports how it ended. The
 //! connection actor drives them through `Transport`, so it does not care which one it has.
 
+pub mod accept;
 pub mod config;
 pub mod rawsocket;
 pub mod stream;

@@ -27,7 +27,7 @@ use super::{Frame, Received};
 use crate::wamp::error::TransportError;
 use crate::wamp::transport::config::TransportConfig;
 
-const MAGIC: u8 = 0x7F;
+pub const MAGIC: u8 = 0x7F;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Frame types (TTT).
@@ -270,6 +270,17 @@ impl RawSocket {
             }
         }
         Err(handshake_err(refusals.join("; ")))
+    }
+
+    /// The router's side after `accept::rawsocket` answered the handshake: frames up to
+    /// `max_recv` are read, up to `max_send` (the client's limit) written.
+    pub(crate) fn accepted(stream: Stream, max_recv: usize, max_send: usize) -> RawSocket {
+        RawSocket {
+            framed: Framed::new(stream, RawSocketCodec { max_recv }),
+            max_send,
+            limit_is_ours: false,
+            pending_pong: None,
+        }
     }
 
     pub async fn recv(&mut self) -> Received {

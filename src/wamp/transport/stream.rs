@@ -19,6 +19,16 @@ pub enum Stream {
     Tls(Box<TlsStream<TcpStream>>),
     #[cfg(unix)]
     Unix(UnixStream),
+    /// The router's side of a TLS connection.
+    TlsServer(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// A stream whose first bytes were read already (a universal listener looks at the first
+    /// byte where it cannot peek) and are read again before the rest.
+    Replayed(Box<Replayed>),
+}
+
+pub struct Replayed {
+    pub head: bytes::Bytes,
+    pub inner: Stream,
 }
 
 impl Stream {
@@ -86,6 +96,8 @@ impl Stream {
             let tcp = match self {
                 Stream::Tcp(s) => s,
                 Stream::Tls(s) => s.get_ref().0,
+                Stream::TlsServer(s) => s.get_ref().0,
+                Stream::Replayed(r) => return r.inner.ack_promptly(),
                 #[cfg(unix)]
                 Stream::Unix(_) => return,
             };
@@ -99,6 +111,11 @@ macro_rules! delegate {
         match $self.get_mut() {
             Stream::Tcp($s) => $e,
             Stream::Tls($s) => $e,
+            Stream::TlsServer($s) => $e,
+            Stream::Replayed(r) => {
+                let $s = &mut r.inner;
+                $e
+            }
             #[cfg(unix)]
             Stream::Unix($s) => $e,
         }
@@ -116,6 +133,8 @@ impl AsyncRead for Stream {
         let polled = match this {
             Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::TlsServer(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Replayed(r) => r.poll_read(cx, buf),
             #[cfg(unix)]
             Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
         };
@@ -155,8 +174,21 @@ impl AsyncWrite for Stream {
         match self {
             Stream::Tcp(s) => s.is_write_vectored(),
             Stream::Tls(s) => s.is_write_vectored(),
+            Stream::TlsServer(s) => s.is_write_vectored(),
+            Stream::Replayed(r) => r.inner.is_write_vectored(),
             #[cfg(unix)]
             Stream::Unix(s) => s.is_write_vectored(),
         }
+    }
+}
+
+impl Replayed {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if self.head.is_empty() {
+            return Pin::new(&mut self.inner).poll_read(cx, buf);
+        }
+        let n = self.head.len().min(buf.remaining());
+        buf.put_slice(&self.head.split_to(n));
+        Poll::Ready(Ok(()))
     }
 }

@@ -151,6 +151,16 @@ impl WebSocket {
         }
     }
 
+    /// The router's side of a WebSocket accepted by `accept::websocket`: no heartbeat, and
+    /// nothing larger than `max_send` goes out.
+    pub(crate) fn accepted(ws: WebSocketStream<Stream>, max_send: Option<usize>) -> WebSocket {
+        WebSocket {
+            ws,
+            max_send,
+            heartbeat: None,
+        }
+    }
+
     pub async fn recv(&mut self) -> Received {
         loop {
             let wake = self.heartbeat.as_ref().map(Heartbeat::wake_at);
