@@ -5,8 +5,8 @@
 //! and long strings) beside it.
 
 mod auth;
-mod errors;
 mod constants;
+mod errors;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};

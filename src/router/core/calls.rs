@@ -31,6 +31,10 @@ pub struct Invocation {
 pub const TIMER_REALM_SHIFT: u32 = 40;
 
 impl Realm {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one CALL path: new call, progressive input, routing and the INVOCATION"
+    )]
     pub fn on_call(
         &mut self,
         sid: SessionId,

@@ -287,3 +287,167 @@ pub fn no_such_session(id: SessionId) -> MetaError {
         format!("no session with id {id}"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::router::core::testkit::{Kit, FULL};
+
+    #[test]
+    fn session_count_list_and_get_report_live_sessions() {
+        let mut k = Kit::new();
+        let a = k.join("alice");
+        let b = k.join_as("bob", "guest", FULL);
+        assert_eq!(k.meta(a, "wamp.session.count", "[]"), json!(2));
+        assert_eq!(k.meta(a, "wamp.session.count", r#"[["guest"]]"#), json!(1));
+        let mut list: Vec<u64> =
+            serde_json::from_value(k.meta(a, "wamp.session.list", "[]")).unwrap();
+        list.sort_unstable();
+        let mut want = vec![a, b];
+        want.sort_unstable();
+        assert_eq!(list, want);
+        let got = k.meta(a, "wamp.session.get", &format!("[{b}]"));
+        assert_eq!(got["session"], json!(b));
+        assert_eq!(got["authid"], json!("bob"));
+        assert_eq!(got["authrole"], json!("guest"));
+        k.leave(b);
+        let gone = k.meta(a, "wamp.session.get", &format!("[{b}]"));
+        assert_eq!(gone[4], json!("wamp.error.no_such_session"), "{gone}");
+    }
+
+    #[test]
+    fn kill_sends_goodbye_closes_and_publishes_on_leave() {
+        let mut k = Kit::new();
+        let a = k.join("alice");
+        let b = k.join("bob");
+        k.subscribe(a, "wamp.session.on_leave", "{}");
+        k.meta_kw(
+            a,
+            "wamp.session.kill",
+            &format!("[{b}]"),
+            r#"{"reason":"com.x.bye"}"#,
+        );
+        let to_b = k.to(b);
+        assert_eq!(to_b[0][0], json!(6), "{to_b:?}");
+        assert_eq!(to_b[0][2], json!("com.x.bye"));
+        assert!(k.out.closes.contains(&b));
+        let leave = k
+            .to(a)
+            .into_iter()
+            .find(|m| m[0] == 36)
+            .expect("on_leave event");
+        assert_eq!(leave[4][0], json!(b));
+        assert_eq!(k.meta(a, "wamp.session.count", "[]"), json!(1));
+        let own = k.meta(a, "wamp.session.kill", &format!("[{a}]"));
+        assert_eq!(own[0], json!(8), "killing yourself is an error: {own}");
+    }
+
+    #[test]
+    fn registration_meta_procedures_and_events() {
+        let mut k = Kit::new();
+        let a = k.join("alice");
+        let b = k.join("bob");
+        for t in ["on_create", "on_register", "on_unregister", "on_delete"] {
+            k.subscribe(a, &format!("wamp.registration.{t}"), "{}");
+        }
+        k.send(b, r#"[64,1,{},"com.x.add"]"#);
+        let kinds: Vec<u64> = k
+            .to(a)
+            .iter()
+            .filter(|m| m[0] == 36)
+            .map(|m| m[1].as_u64().unwrap())
+            .collect();
+        assert_eq!(kinds.len(), 2, "on_create and on_register");
+        let reg = k
+            .meta(a, "wamp.registration.lookup", r#"["com.x.add"]"#)
+            .as_u64()
+            .unwrap();
+        assert_eq!(
+            k.meta(a, "wamp.registration.match", r#"["com.x.add"]"#),
+            json!(reg)
+        );
+        assert_eq!(
+            k.meta(a, "wamp.registration.list_callees", &format!("[{reg}]")),
+            json!([b])
+        );
+        assert_eq!(
+            k.meta(a, "wamp.registration.count_callees", &format!("[{reg}]")),
+            json!(1)
+        );
+        let got = k.meta(a, "wamp.registration.get", &format!("[{reg}]"));
+        assert_eq!(got["uri"], json!("com.x.add"));
+        assert_eq!(got["match"], json!("exact"));
+        assert!(k.meta(a, "wamp.registration.list", "[]")["exact"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(reg)));
+        k.meta(
+            a,
+            "wamp.registration.remove_callee",
+            &format!("[{reg},{b}]"),
+        );
+        let to_b = k.to(b);
+        assert!(
+            to_b.iter().any(|m| m[0] == 67 && m[1] == 0),
+            "UNREGISTERED to the callee: {to_b:?}"
+        );
+        let call = k.send(a, r#"[48,5,{},"com.x.add",[1,2]]"#);
+        assert_eq!(call[0].1[4], json!("wamp.error.no_such_procedure"));
+    }
+
+    #[test]
+    fn subscription_meta_procedures() {
+        let mut k = Kit::new();
+        let a = k.join("alice");
+        let b = k.join("bob");
+        let sub = k.subscribe(b, "com.x.topic", "{}");
+        assert_eq!(
+            k.meta(a, "wamp.subscription.lookup", r#"["com.x.topic"]"#),
+            json!(sub)
+        );
+        assert_eq!(
+            k.meta(a, "wamp.subscription.list_subscribers", &format!("[{sub}]")),
+            json!([b])
+        );
+        assert_eq!(
+            k.meta(
+                a,
+                "wamp.subscription.count_subscribers",
+                &format!("[{sub}]")
+            ),
+            json!(1)
+        );
+        k.meta(
+            a,
+            "wamp.subscription.remove_subscriber",
+            &format!("[{sub},{b}]"),
+        );
+        assert!(
+            k.to(b).iter().any(|m| m[0] == 35 && m[1] == 0),
+            "UNSUBSCRIBED to the subscriber"
+        );
+        let sent = k.send(a, r#"[16,9,{"acknowledge":true},"com.x.topic",[1]]"#);
+        assert!(sent.iter().all(|(s, _)| *s != b), "no event after removal");
+    }
+
+    #[test]
+    fn testament_is_published_when_the_session_drops() {
+        let mut k = Kit::new();
+        let a = k.join("alice");
+        let b = k.join("bob");
+        k.subscribe(a, "com.x.will", "{}");
+        k.meta(
+            b,
+            "wamp.session.add_testament",
+            r#"["com.x.will",["gone"],{}]"#,
+        );
+        k.leave(b);
+        let ev = k
+            .to(a)
+            .into_iter()
+            .find(|m| m[0] == 36)
+            .expect("testament event");
+        assert_eq!(ev[4], json!(["gone"]));
+    }
+}
