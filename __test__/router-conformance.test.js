@@ -4,7 +4,7 @@
 // router named by ROUTER; items Crossbar.io 26.10.1 does not pass are skipped there, with why.
 const { describe, it, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { useRouter } = require('./helpers/session');
+const { useRouter, assertRejectsWith, autobahn, uniqueUri, collector } = require('./helpers/session');
 const { routerKind } = require('./helpers/router');
 const { rawWebSocket, openRawWebSocket, rawSocket } = require('./helpers/raw');
 
@@ -103,5 +103,49 @@ describe('transports', () => {
     if (!msg.closed) assertAbort(msg, 'wamp.error.protocol_violation');
     const good = await raw();
     assert.equal((await good.hello(ctx.router.realm))[0], 2);
+  });
+});
+
+describe('dealer and broker through the client API', () => {
+  const open = async () => (await ctx.open({ use_es6_promises: true })).session;
+
+  it('21. CALL with no registration -> wamp.error.no_such_procedure', T, async () => {
+    await assertRejectsWith((await open()).call(uniqueUri('nobody')), 'wamp.error.no_such_procedure');
+  });
+
+  it("34. the callee's ERROR with a custom URI, args and kwargs reaches the caller unchanged", T, async () => {
+    const callee = await open();
+    const caller = await open();
+    const proc = uniqueUri('custom.error');
+    await callee.register(proc, () => {
+      throw new autobahn.Error('com.test.custom', [1, 'two', { three: 3 }], { k: [true, null] });
+    });
+    await assert.rejects(caller.call(proc), (e) => {
+      assert.equal(e.error, 'com.test.custom');
+      assert.deepEqual(e.args, [1, 'two', { three: 3 }]);
+      assert.deepEqual(e.kwargs, { k: [true, null] });
+      return true;
+    });
+  });
+
+  it('45. acknowledge: true -> PUBLISHED whose publication id is the EVENT publication', T, async () => {
+    const pub = await open();
+    const sub = await open();
+    const topic = uniqueUri('ack');
+    const got = collector();
+    await sub.subscribe(topic, (args, kwargs, details) => got.push(details.publication));
+    const publication = await pub.publish(topic, [], {}, { acknowledge: true });
+    assert.deepEqual(await got.waitFor(1), [publication.id]);
+  });
+
+  it('50. 10,000 events from one publisher arrive in order', { timeout: 60000 }, async () => {
+    const pub = await open();
+    const sub = await open();
+    const topic = uniqueUri('order');
+    const got = collector();
+    await sub.subscribe(topic, (args) => got.push(args[0]));
+    for (let i = 0; i < 10000; i++) pub.publish(topic, [i]);
+    const all = await got.waitFor(10000, 50000);
+    assert.deepEqual(all, Array.from({ length: 10000 }, (_, i) => i));
   });
 });
