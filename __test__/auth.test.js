@@ -13,7 +13,7 @@ const { execFile, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const path = require('node:path');
 const autobahn = require('..');
-const { startRouter } = require('./helpers/router');
+const { startRouter, routerKind, venvPython } = require('./helpers/router');
 
 const { auth_cra, auth_cryptosign, auth_scram } = autobahn;
 
@@ -372,7 +372,7 @@ describe('WAMP-SCRAM (Crossbar flavour)', () => {
 
   test('derive_credential matches Autobahn|Python derive_scram_credential', async () => {
     const salt = '00112233445566778899aabbccddeeff';
-    const python = path.join(__dirname, '..', '.venv', 'bin', 'python');
+    const python = venvPython();
     const script =
       'import json,sys; from autobahn.wamp.auth import derive_scram_credential as d; ' +
       'print(json.dumps(d("x", sys.argv[1], bytes.fromhex(sys.argv[2]))))';

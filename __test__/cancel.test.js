@@ -7,6 +7,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const autobahn = require('..');
 const { useRouter, uniqueUri, deferred, withTimeout } = require('./helpers/session');
+const { routerKind } = require('./helpers/router');
 
 const T = { timeout: 20000 };
 
@@ -187,7 +188,10 @@ describe('progressive results as an async iterator', () => {
 describe('progressive call invocations', () => {
   const ctx = useRouter();
 
-  it('a router without progressive_call_invocations gets a clear error, nothing is sent', T, async () => {
+  const crossbarOnly = { ...T, skip: routerKind !== 'crossbar' && 'the embedded router has progressive call invocations' };
+  const embeddedOnly = { ...T, skip: routerKind === 'crossbar' && 'Crossbar.io 26.10.1 lacks progressive call invocations' };
+
+  it('a router without progressive_call_invocations gets a clear error, nothing is sent', crossbarOnly, async () => {
     const { session } = await ctx.open({ use_es6_promises: true });
     assert.equal(session.features.caller.progressive_call_invocations, undefined);
     assert.throws(
@@ -195,6 +199,23 @@ describe('progressive call invocations', () => {
       (e) => e instanceof autobahn.Error && e.error === 'wamp.error.feature_not_supported' && /progressive_call_invocations/.test(e.message)
     );
     assert.equal(await session.call('wamp.session.count') > 0, true);
+  });
+
+  it('call_progressive(): every input reaches the running endpoint in order, end() returns the result', embeddedOnly, async () => {
+    const callee = (await ctx.open({ use_es6_promises: true })).session;
+    const caller = (await ctx.open({ use_es6_promises: true })).session;
+    assert.equal(caller.features.caller.progressive_call_invocations, true);
+    const proc = uniqueUri('upload');
+    await callee.register(proc, async (args, kwargs, details) => {
+      const parts = [args[0]];
+      for await (const input of details.input) parts.push(input.args[0]);
+      return parts.join('+');
+    });
+    const call = caller.call_progressive(proc);
+    call.send(['a']);
+    call.send(['b']);
+    call.send(['c']);
+    assert.equal(await withTimeout(call.end(['d']), 5000, 'the result'), 'a+b+c+d');
   });
 });
 

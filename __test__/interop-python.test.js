@@ -15,10 +15,10 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 const readline = require('node:readline');
 const { useRouter, autobahn, deferred, withTimeout, uniqueUri } = require('./helpers/session');
+const { routerKind, venvPython } = require('./helpers/router');
 
 const T = { timeout: 15000 };
 const ROOT = path.join(__dirname, '..');
-const PYTHON = path.join(ROOT, '.venv', process.platform === 'win32' ? 'Scripts' : 'bin', 'python');
 const PEER_SCRIPT = path.join(__dirname, 'python', 'peer.py');
 const PEER_READY_MS = 30000;
 const STOP_GRACE_MS = 5000;
@@ -36,7 +36,7 @@ class PythonPeer {
     this._waiters = [];
     this._nextId = 0;
     this.exited = deferred();
-    this.proc = spawn(PYTHON, ['-u', PEER_SCRIPT, url, realm], {
+    this.proc = spawn(venvPython(), ['-u', PEER_SCRIPT, url, realm], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },

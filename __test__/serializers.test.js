@@ -9,6 +9,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const autobahn = require('..');
 const { useRouter, uniqueUri, withTimeout, deferred } = require('./helpers/session');
+const { routerKind, venvPython } = require('./helpers/router');
 
 const T = { timeout: 20000 };
 const SERIALIZERS = {
@@ -16,7 +17,6 @@ const SERIALIZERS = {
   msgpack: () => new autobahn.serializer.MsgpackSerializer(),
   cbor: () => new autobahn.serializer.CBORSerializer(),
 };
-const PYTHON = path.join(__dirname, '..', '.venv', 'bin', 'python');
 const PEER = path.join(__dirname, 'python', 'peer.py');
 
 const ctx = useRouter();
@@ -224,7 +224,7 @@ describe('Autobahn|Python peer on each serializer', () => {
     await Promise.all(
       Object.keys(SERIALIZERS).map(async (name) => {
         const prefix = `com.interop.ser.${name}`;
-        const proc = spawn(PYTHON, ['-u', PEER, ctx.router.url, ctx.router.realm], {
+        const proc = spawn(venvPython(), ['-u', PEER, ctx.router.url, ctx.router.realm], {
           env: Object.assign({}, process.env, { PEER_SERIALIZER: name, PEER_PREFIX: prefix }),
           stdio: ['pipe', 'pipe', 'pipe'],
         });

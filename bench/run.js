@@ -577,7 +577,7 @@ async function main() {
   if (opts.bootstrap) require(path.join(ROOT, 'scripts', 'bootstrap.js')).bootstrap();
   ensureReference();
 
-  const { startRouter } = require(path.join(ROOT, '__test__', 'helpers', 'router.js'));
+  const { startCrossbar: startRouter } = require(path.join(ROOT, 'scripts', 'crossbar.js'));
   const info = machine();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
   const out = opts.out || path.join(__dirname, 'results', `bench-${stamp}.jsonl`);

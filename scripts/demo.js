@@ -8,7 +8,7 @@ const path = require('node:path');
 const { bootstrap, root } = require('./bootstrap');
 
 bootstrap();
-const { startRouter } = require('../__test__/helpers/router');
+const { startCrossbar: startRouter } = require('./crossbar');
 
 function runExample(file, env, { waitFor } = {}) {
   const child = spawn(process.execPath, [path.join(root, 'examples', file)], {

@@ -10,7 +10,7 @@
 'use strict';
 
 const path = require('node:path');
-const { startRouter } = require(path.join(__dirname, '..', '__test__', 'helpers', 'router.js'));
+const { startCrossbar: startRouter } = require('./crossbar');
 
 function usage(code) {
   process.stderr.write('usage: node scripts/router.js [--port N] [--loglevel none|error|warn|info|debug|trace]\n');

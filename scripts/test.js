@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// `npm test`: builds what is needed, installs the test router, runs `cargo test` and then the
-// Node suites in __test__/ against a real Crossbar.io router. The last lines printed are the
-// node:test summary.
+// `npm test`: builds what is needed, runs `cargo test`, then the Node suites in __test__/ twice:
+// against the embedded router (bin/autobahn-router.js) and against Crossbar.io (the interop leg;
+// its .venv is installed for that leg only). The last line adds up both legs:
+// `tests: N passed, N failed, N skipped`.
+//
+//   npm test                                   # everything
+//   node scripts/test.js __test__/rpc.test.js  # some files, both legs, no cargo test
+//   ROUTER=crossbar node scripts/test.js ...   # one leg only (ROUTER=embedded likewise)
 'use strict';
 
 // Lint first (scripts/lint.js: eslint, prettier, tsc, cargo fmt, cargo clippy); a failure fails the run.
@@ -9,8 +14,14 @@ require('./lint').lintBeforeTests();
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { bootstrap, root } = require('./bootstrap');
+
+const LEGS = [
+  { router: 'embedded', title: 'embedded router' },
+  { router: 'crossbar', title: 'Crossbar.io router (interop)' },
+];
 
 function testFiles(dir) {
   const out = [];
@@ -22,46 +33,76 @@ function testFiles(dir) {
   return out;
 }
 
-function main() {
-  bootstrap();
-  const filter = process.argv.slice(2);
-  let failed = false;
-  const totals = { passed: 0, failed: 0, skipped: 0 };
-  if (filter.length === 0) {
-    console.log('\n== cargo test ==');
-    const cargo = spawnSync('cargo', ['test', '--quiet', '--color', 'never'], { cwd: root, encoding: 'utf8' });
-    process.stdout.write(cargo.stdout || '');
-    process.stderr.write(cargo.stderr || '');
-    if (cargo.status !== 0) failed = true;
-    for (const m of (cargo.stdout || '').matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
-      totals.passed += Number(m[1]);
-      totals.failed += Number(m[2]);
-      totals.skipped += Number(m[3]);
-    }
+function cargoTest(totals) {
+  console.log('\n== cargo test ==');
+  const cargo = spawnSync('cargo', ['test', '--quiet', '--color', 'never'], { cwd: root, encoding: 'utf8' });
+  process.stdout.write(cargo.stdout || '');
+  process.stderr.write(cargo.stderr || '');
+  for (const m of (cargo.stdout || '').matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
+    totals.passed += Number(m[1]);
+    totals.failed += Number(m[2]);
+    totals.skipped += Number(m[3]);
   }
-  const files = filter.length > 0 ? filter : testFiles(path.join(root, '__test__'));
-  console.log(`\n== node --test (${files.length} files, real Crossbar.io router) ==`);
-  // Human-readable spec output on the terminal, TAP in a file for the totals.
-  const tap = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'autobahn-test-')), 'node.tap');
+  return cargo.status === 0;
+}
+
+// Runs the files under node:test with ROUTER=leg.router: spec output on the terminal, TAP in a
+// file for the counts. Returns { ok, passed, failed, skipped }.
+function nodeLeg(leg, files) {
+  console.log(`\n== node --test (${files.length} files, ${leg.title}) ==`);
+  const t0 = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autobahn-test-'));
+  const tap = path.join(dir, 'node.tap');
   const node = spawnSync(
     process.execPath,
     ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-    { cwd: root, stdio: 'inherit' }
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ROUTER: leg.router } }
   );
-  if (node.status !== 0) failed = true;
   const summary = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  fs.rmSync(dir, { recursive: true, force: true });
   const count = (name) => {
     const m = summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'));
     return m ? Number(m[1]) : 0;
   };
-  totals.passed += count('pass');
-  totals.failed += count('fail') + count('cancelled');
-  totals.skipped += count('skipped') + count('todo');
-  if (!summary) failed = true;
-  fs.rmSync(path.dirname(tap), { recursive: true, force: true });
-  if (failed && totals.failed === 0) totals.failed = 1; // a runner that crashed counts as a failure
+  const res = {
+    ok: node.status === 0 && summary !== '',
+    passed: count('pass'),
+    failed: count('fail') + count('cancelled'),
+    skipped: count('skipped') + count('todo'),
+  };
+  if (!res.ok && res.failed === 0) res.failed = 1; // a runner that crashed counts as a failure
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  console.log(`\n${leg.router} leg: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped (${secs} s)`);
+  return res;
+}
+
+function main() {
+  bootstrap({ router: false });
+  const filter = process.argv.slice(2);
+  const only = process.env.ROUTER;
+  // The embedded leg runs once the addon has the native router (scripts/router-kind.js).
+  const available = require('./router-kind').embeddedRouterBuilt() ? LEGS : LEGS.filter((l) => l.router === 'crossbar');
+  const legs = only ? LEGS.filter((l) => l.router === only) : available;
+  if (!only && available.length < LEGS.length) console.log('autobahn: the addon has no native router yet: Crossbar.io leg only');
+  if (legs.length === 0) {
+    console.error(`ROUTER=${only}: expected one of ${LEGS.map((l) => l.router).join(', ')}`);
+    process.exit(2);
+  }
+  let ok = true;
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  if (filter.length === 0 && !cargoTest(totals)) ok = false;
+  const files = filter.length > 0 ? filter : testFiles(path.join(root, '__test__'));
+  for (const leg of legs) {
+    if (leg.router === 'crossbar') require('./install-router').ensureRouter();
+    const res = nodeLeg(leg, files);
+    if (!res.ok) ok = false;
+    totals.passed += res.passed;
+    totals.failed += res.failed;
+    totals.skipped += res.skipped;
+  }
+  if (!ok && totals.failed === 0) totals.failed = 1;
   console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
-  process.exit(failed ? 1 : 0);
+  process.exit(ok ? 0 : 1);
 }
 
 main();
