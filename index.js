@@ -1868,4 +1868,5 @@ module.exports = {
   when,
   version,
   serializer,
+  Router: require('./lib/router.js').Router,
 };
