@@ -164,7 +164,8 @@ describe('Router options', () => {
     ['static auth without principals', { transports: [{ auth: { ticket: { type: 'static' } } }] }, TypeError, /auth\.ticket\.principals is required/],
     ['an unknown auth method', { transports: [{ auth: { tls: {} } }] }, TypeError, /unknown option options\.transports\[0\]\.auth\.tls/],
     ['a principal key of another method', { transports: [{ auth: { ticket: { principals: { joe: { secret: 'x', role: 'r' } } } } }] }, TypeError, /unknown option .*principals\["joe"\]\.secret/],
-    ['a bad cryptosign key', { transports: [{ auth: { cryptosign: { principals: { joe: { authorized_keys: ['abc'] } } } } }] }, RangeError, /authorized_keys\[0\] must be a hex Ed25519 public key/],
+    ['a static principal without a role', { transports: [{ auth: { ticket: { principals: { joe: { ticket: 'x' } } } } }] }, TypeError, /auth\.ticket\.principals\["joe"\]\.role must be a string/],
+    ['a bad cryptosign key', { transports: [{ auth: { cryptosign: { principals: { joe: { role: 'r', authorized_keys: ['abc'] } } } } }] }, RangeError, /authorized_keys\[0\] must be a hex Ed25519 public key/],
     ['tls without a key', { transports: [{ tls: { cert: CERT_PEM } }] }, TypeError, /options\.transports\[0\]\.tls\.key is required/],
     ['tls with cert and certificate', { transports: [{ tls: { cert: CERT_PEM, certificate: CERT_PEM, key: KEY_PEM } }] }, TypeError, /give cert or certificate, not both/],
   ];
@@ -412,6 +413,29 @@ describe('Router lifecycle and dynamic authentication (JavaScript side, fake nat
     const native = FakeNativeRouter.last;
     await router.stop();
     assert.equal(native.stopped, true);
+    assert.equal(router.url, null);
+  });
+
+  test('a failed start rejects with the native error and leaves the router startable; stop() during start waits for it', async () => {
+    let failNext = true;
+    class Flaky extends FakeNativeRouter {
+      start(configJson) {
+        if (!failNext) return super.start(configJson);
+        failNext = false;
+        const err = new Error('address in use');
+        err.code = 'ROUTER_LISTEN';
+        return Promise.reject(err);
+      }
+    }
+    const router = new Router({}, { NativeRouter: Flaky });
+    await assert.rejects(router.start(), { code: 'ROUTER_LISTEN' });
+    assert.equal(router._keepAlive, null, 'a failed start holds nothing');
+    const started = router.start();
+    const stopped = router.stop();
+    await started;
+    await stopped;
+    assert.equal(FakeNativeRouter.last.stopped, true);
+    assert.equal(router.isRunning, false);
     assert.equal(router.url, null);
   });
 

@@ -206,7 +206,8 @@ function normalizePrincipal(p, method, key) {
   const allowed = [...COMMON_PRINCIPAL_KEYS, ...PRINCIPAL_KEYS[method]];
   checkKeys(p, allowed, key);
   const out = {};
-  if (p.role !== undefined) out.role = checkString(p.role, `${key}.role`);
+  // Static principals need a role; without one the principal could never join.
+  out.role = checkString(p.role, `${key}.role`);
   if (p.realm !== undefined) out.realm = checkRealmName(p.realm, `${key}.realm`);
   if (p.extra !== undefined) out.extra = p.extra;
   switch (method) {
@@ -481,11 +482,12 @@ class Router {
       .then(
         (listening) => {
           this._setListening(JSON.parse(listening));
-          this._state = STATE.running;
+          if (this._state === STATE.starting) this._state = STATE.running;
           return this;
         },
         (err) => {
-          this._release();
+          // A stop() requested meanwhile releases once it sees the failure.
+          if (this._state === STATE.starting) this._release();
           throw err;
         }
       );
@@ -498,8 +500,10 @@ class Router {
     this._state = STATE.stopping;
     const native = this._native;
     this._stopping = this._starting
-      .catch(() => null) // a failed start already released everything
-      .then(() => native.stop())
+      .then(
+        () => native.stop(),
+        () => undefined // the start failed: nothing listens, nothing to stop
+      )
       .finally(() => this._release());
     return this._stopping;
   }
