@@ -605,8 +605,10 @@ describe('Router with the native router', () => {
       log: false,
       transports: [{ auth: { ticket: { type: 'dynamic' } } }],
       realms: [{ name: 'realm1', roles: [{ name: 'user', permissions: [EVERYTHING] }] }],
-      authenticator: async (realm, authid) => {
+      authenticator: async (realm, authid, details) => {
         if (authid !== 'joe') throw new Error(`unknown user ${authid}`);
+        // The router checks the returned ticket; should it hand over the client's, check it too.
+        if (details.ticket !== undefined && details.ticket !== 'secret') throw new Error('wrong ticket');
         return { role: 'user', ticket: 'secret', extra: { greeting: 'hi' } };
       },
     });
