@@ -865,6 +865,165 @@ declare namespace autobahn {
   }
 
   // -------------------------------------------------------------------------------------------
+  // The embedded router (for development, tests, demos and single-node use)
+
+  /** What one permission allows; missing actions are not allowed. */
+  interface RouterAllow {
+    call?: boolean;
+    register?: boolean;
+    publish?: boolean;
+    subscribe?: boolean;
+  }
+
+  /** One permission of a role, as in Crossbar.io. */
+  interface RouterPermission {
+    /** A URI, a prefix (`match: 'prefix'`, `''` matches everything) or a pattern with empty components (`'wildcard'`). */
+    uri: string;
+    /** Default 'exact'. */
+    match?: 'exact' | 'prefix' | 'wildcard';
+    allow?: RouterAllow;
+    /** Disclose the caller to callees / the publisher to subscribers. */
+    disclose?: { caller?: boolean; publisher?: boolean };
+  }
+
+  interface RouterRole {
+    name: string;
+    permissions?: RouterPermission[];
+  }
+
+  interface RouterRealm {
+    /** A WAMP URI. */
+    name: string;
+    /** Default: role `anonymous`, allowed everything, caller and publisher disclosed. */
+    roles?: RouterRole[];
+  }
+
+  /** What the router knows of one authid; which fields apply depends on the method. */
+  interface RouterPrincipal {
+    role?: string;
+    /** Restricts the principal to one realm. */
+    realm?: string;
+    /** WELCOME.Details.authextra for this principal. */
+    extra?: any;
+    /** ticket */
+    ticket?: string;
+    /** wampcra: the secret, or with salt/iterations/keylen the PBKDF2 input. */
+    secret?: string;
+    salt?: string;
+    iterations?: number;
+    keylen?: number;
+    /** cryptosign: hex Ed25519 public keys. */
+    authorized_keys?: string[];
+    /** scram (as Crossbar.io stores it; see `auth_scram.derive_credential`). */
+    kdf?: 'argon2id-13' | 'pbkdf2';
+    memory?: number;
+    'stored-key'?: string;
+    'server-key'?: string;
+  }
+
+  /** `static` with principals keyed by authid, or `dynamic` (`RouterOptions.authenticator` decides). */
+  interface RouterMethodAuth {
+    type?: 'static' | 'dynamic';
+    principals?: Record<string, RouterPrincipal>;
+  }
+
+  /** A transport's authentication methods, in Crossbar.io's shapes. Without it: anonymous, role `anonymous`. */
+  interface RouterAuth {
+    anonymous?: { type?: 'static' | 'dynamic'; role?: string };
+    ticket?: RouterMethodAuth;
+    /** Crossbar.io's `users` is accepted for `principals`. */
+    wampcra?: RouterMethodAuth & { users?: Record<string, RouterPrincipal> };
+    cryptosign?: RouterMethodAuth;
+    scram?: RouterMethodAuth;
+  }
+
+  interface RouterTransport {
+    /** Default 'websocket'. 'universal': WebSocket and RawSocket on one port. */
+    type?: 'websocket' | 'rawsocket' | 'universal';
+    /** Default '127.0.0.1'. */
+    host?: string;
+    /** Default 0: a free port (see `Router.url` / `Router.transports` after start). */
+    port?: number;
+    /** A Unix domain socket path instead of host and port. */
+    unix?: string;
+    /** WebSocket path of the WAMP endpoint; default '/ws'. */
+    path?: string;
+    /** Default ['json', 'msgpack', 'cbor']. */
+    serializers?: Array<'json' | 'msgpack' | 'cbor'>;
+    /** PEM text or file paths (wss:// and RawSocket over TLS). */
+    tls?: { cert?: string; certificate?: string; key: string };
+    /** Largest message accepted from a peer, in bytes (default 16 MiB). */
+    max_message_size?: number;
+    auth?: RouterAuth;
+  }
+
+  /** Details given to a dynamic authenticator: the method, and what the client sent for it. */
+  interface RouterAuthDetails {
+    authmethod: string;
+    [key: string]: any;
+  }
+
+  interface RouterOptions {
+    /** Default: one realm `realm1` whose role `anonymous` may do everything. */
+    realms?: RouterRealm[];
+    /** Default: one WebSocket transport on 127.0.0.1, a free port, path /ws, json/msgpack/cbor. */
+    transports?: RouterTransport[];
+    /** A HELLO for an unknown realm creates it (with `auto_realm_roles`) instead of ABORT no_such_realm. */
+    auto_create_realms?: boolean;
+    /** Roles of realms created on first use; default role `anonymous` allowed everything. */
+    auto_realm_roles?: RouterRole[];
+    /** Messages queued for one session before the router closes it (default 10000). */
+    max_queued_messages?: number;
+    /** Seconds from transport open to WELCOME (default 10). */
+    join_timeout?: number;
+    /**
+     * Decides joins on methods with `type: 'dynamic'`, once per join: return a role name or a
+     * principal (with `role`); throw or reject to deny (the message goes into the ABORT).
+     */
+    authenticator?: (realm: string, authid: string, details: RouterAuthDetails) => string | RouterPrincipal | Promise<string | RouterPrincipal>;
+    /** The router's log (sessions joining and leaving, warnings). Default: warnings and errors to stderr. */
+    log?: ((level: 'info' | 'warn' | 'error', message: string) => void) | false;
+  }
+
+  interface RouterListening {
+    type: 'websocket' | 'rawsocket' | 'universal';
+    url: string;
+  }
+
+  /** The embedded WAMP router: routing runs in Rust on the engine's threads. */
+  class Router {
+    /** Throws TypeError / RangeError naming the offending option. */
+    constructor(options?: RouterOptions);
+    /**
+     * Router options from a Crossbar.io node config (a path to config.json, its directory, or the
+     * parsed object). What the embedded router does not do is named in one process warning
+     * (code 'AUTOBAHN_ROUTER_CROSSBAR_CONFIG') and in `warnings`.
+     */
+    static fromCrossbarConfig(
+      pathOrConfig: string | object,
+      extra?: Pick<RouterOptions, 'authenticator' | 'log'>
+    ): Router;
+    /**
+     * Resolves once every transport listens; rejects with code 'ROUTER_CONFIG', 'ROUTER_LISTEN'
+     * or 'ROUTER_STARTED' (already started). While started, the router keeps Node running.
+     */
+    start(): Promise<Router>;
+    /** Ends every session (GOODBYE wamp.close.system_shutdown) and closes the listeners. */
+    stop(): Promise<void>;
+    /** ws:// (or wss://) URL of the first WebSocket-capable transport once started; null before. */
+    readonly url: string | null;
+    /** The listening transports once started; empty before. */
+    readonly transports: RouterListening[];
+    /** Parts of a Crossbar.io config that were ignored (fromCrossbarConfig); empty otherwise. */
+    readonly warnings: string[];
+    /** The normalised settings (a copy). */
+    readonly config: object;
+    readonly isRunning: boolean;
+    /** Sessions currently joined (0 when not running). */
+    readonly sessionCount: number;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Names used by DefinitelyTyped's @types/autobahn, for code written against it.
 
   /** Alias of `ConnectionOptions` (@types/autobahn name). */

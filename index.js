@@ -29,4 +29,5 @@ module.exports = {
   when,
   version,
   serializer,
+  Router: require('./lib/router.js').Router,
 };

@@ -1,14 +1,41 @@
 #!/usr/bin/env node
-// `npm run demo`: installs what is needed, starts a Crossbar.io router on a free loopback port,
-// runs the examples in examples/ against it (RPC, PubSub, progressive results, errors), and
-// stops everything again.
+// `npm run demo`: builds what is needed, starts the embedded router (autobahn.Router) in this
+// process on a free loopback port, runs the examples in examples/ against it (RPC, PubSub,
+// progressive results, errors), and stops everything again.
+//
+//   node scripts/demo.js              the embedded router (no Python needed)
+//   node scripts/demo.js --crossbar   a Crossbar.io router from the project-local .venv instead
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { bootstrap, root } = require('./bootstrap');
 
-bootstrap();
-const { startCrossbar: startRouter } = require('./crossbar');
+const args = process.argv.slice(2);
+// Crossbar.io with --crossbar, or until the addon has the native router.
+const useCrossbar = args.includes('--crossbar') || !require('./router-kind').embeddedRouterBuilt();
+if (args.some((a) => a !== '--crossbar')) {
+  console.error('usage: node scripts/demo.js [--crossbar]');
+  process.exit(2);
+}
+bootstrap({ router: false });
+
+// Resolves { url, realm, name, stop() } for the router the examples use.
+async function startDemoRouter() {
+  if (useCrossbar) {
+    require('./install-router').ensureRouter();
+    const router = await require('./crossbar').startCrossbar();
+    return { url: router.url, realm: router.realm, name: 'Crossbar.io router', stop: () => router.stop() };
+  }
+  const { Router } = require('..');
+  const router = new Router(); // realm1, anonymous may do everything, ws://127.0.0.1:<free port>/ws
+  try {
+    await router.start();
+  } catch (err) {
+    if (err.code === 'ROUTER_UNAVAILABLE') err.message += '; `npm run demo -- --crossbar` uses Crossbar.io instead';
+    throw err;
+  }
+  return { url: router.url, realm: 'realm1', name: 'embedded router', stop: () => router.stop() };
+}
 
 function runExample(file, env, { waitFor } = {}) {
   const child = spawn(process.execPath, [path.join(root, 'examples', file)], {
@@ -47,8 +74,8 @@ async function pair(title, serverFile, waitFor, clientFile, env, { serverExits =
 }
 
 async function main() {
-  const router = await startRouter();
-  console.log(`Crossbar.io router running at ${router.url} (realm ${router.realm})`);
+  const router = await startDemoRouter();
+  console.log(`${router.name} running at ${router.url} (realm ${router.realm})`);
   const env = { WAMP_URL: router.url, WAMP_REALM: router.realm };
   try {
     await pair('RPC: register and call', 'rpc/callee.js', 'registered', 'rpc/caller.js', env);

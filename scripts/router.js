@@ -1,19 +1,28 @@
 #!/usr/bin/env node
-// Starts a local Crossbar.io router for demos and manual testing and keeps it
-// running until Ctrl-C (or SIGTERM), then stops it.
+// Starts a local WAMP router for demos and manual testing and keeps it running until Ctrl-C (or
+// SIGTERM), then stops it.
 //
-//   node scripts/router.js [--port N] [--loglevel warn|info|debug]
+//   node scripts/router.js [--port N] [--host H] [--realm R] [--config F]   the embedded router
+//                                                       (bin/autobahn-router.js; default port 8080)
+//   node scripts/router.js --crossbar [--port N] [--loglevel warn|info|debug]   Crossbar.io
 //   npm run router
 //
-// The first run installs the router into .venv/ (about a minute).
+// With --crossbar, the first run installs the router into .venv/ (about a minute), and
 // ROUTER_DEBUG=1 also prints the router's own log to stderr.
 'use strict';
+
+if (!process.argv.includes('--crossbar')) {
+  require('./bootstrap').bootstrap({ router: false });
+  require('../bin/autobahn-router.js');
+  return;
+}
+process.argv = process.argv.filter((a) => a !== '--crossbar');
 
 const path = require('node:path');
 const { startCrossbar: startRouter } = require('./crossbar');
 
 function usage(code) {
-  process.stderr.write('usage: node scripts/router.js [--port N] [--loglevel none|error|warn|info|debug|trace]\n');
+  process.stderr.write('usage: node scripts/router.js --crossbar [--port N] [--loglevel none|error|warn|info|debug|trace]\n');
   process.exit(code);
 }
 
