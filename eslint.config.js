@@ -19,4 +19,9 @@ module.exports = [
       'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
   },
+  {
+    // jest suites in the testing examples use jest's globals.
+    files: ['examples/testing/*.jest.test.js'],
+    languageOptions: { globals: { ...globals.jest } },
+  },
 ];

@@ -13,7 +13,7 @@ const { execFile, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const path = require('node:path');
 const autobahn = require('..');
-const { startRouter, routerKind, venvPython } = require('./helpers/router');
+const { startRouter, venvPython } = require('./helpers/router');
 
 const { auth_cra, auth_cryptosign, auth_scram } = autobahn;
 

@@ -15,7 +15,7 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 const readline = require('node:readline');
 const { useRouter, autobahn, deferred, withTimeout, uniqueUri } = require('./helpers/session');
-const { routerKind, venvPython } = require('./helpers/router');
+const { venvPython } = require('./helpers/router');
 
 const T = { timeout: 15000 };
 const ROOT = path.join(__dirname, '..');

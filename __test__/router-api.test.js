@@ -18,7 +18,7 @@ const { openSession, closeConnection, withTimeout } = require('./helpers/session
 
 const native = { skip: !require('../native.js').NativeRouter && 'native router not built' };
 const CLI = path.join(__dirname, '..', 'bin', 'autobahn-router.js');
-const TEMPLATE = path.join(__dirname, 'router', 'config.json');
+const TEMPLATE = path.join(__dirname, '..', 'scripts', 'crossbar-config.json');
 const CERT_PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----\n';
 const EVERYTHING = {

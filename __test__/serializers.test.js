@@ -9,7 +9,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const autobahn = require('..');
 const { useRouter, uniqueUri, withTimeout, deferred } = require('./helpers/session');
-const { routerKind, venvPython } = require('./helpers/router');
+const { venvPython } = require('./helpers/router');
 
 const T = { timeout: 20000 };
 const SERIALIZERS = {

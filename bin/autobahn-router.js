@@ -75,7 +75,9 @@ function buildRouter(args) {
     const realm = args.realm === undefined ? 'realm1' : args.realm;
     return new Router({
       realms: [{ name: realm }],
-      transports: [{ type: 'universal', host: args.host || '127.0.0.1', port: args.port === undefined ? 8080 : args.port }],
+      transports: [
+        { type: 'universal', host: args.host || '127.0.0.1', port: args.port === undefined ? 8080 : args.port },
+      ],
       log,
     });
   }
@@ -84,7 +86,7 @@ function buildRouter(args) {
   try {
     config = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${err.message}`);
+    throw new Error(`cannot read ${file}: ${err.message}`, { cause: err });
   }
   const router = Array.isArray(config.workers)
     ? Router.fromCrossbarConfig(file, { log })

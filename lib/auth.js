@@ -98,7 +98,9 @@ function toSeed(seed, fn) {
     }
     return seed;
   }
-  throw new TypeError(`${fn}: the seed must be a Buffer/Uint8Array of 32 bytes or 64 hex characters, got ${kind(seed)}`);
+  throw new TypeError(
+    `${fn}: the seed must be a Buffer/Uint8Array of 32 bytes or 64 hex characters, got ${kind(seed)}`
+  );
 }
 
 // The 32-byte seed of a key pair (tweetnacl-style object) or of a seed given directly.
@@ -139,7 +141,12 @@ function generate_keypair() {
 /** The public key as 64 hex characters, for `authextra.pubkey` and the router's config. */
 function public_key(keypair) {
   const fn = 'auth_cryptosign.public_key';
-  if (keypair && typeof keypair === 'object' && keypair.publicKey instanceof Uint8Array && keypair.publicKey.length === 32) {
+  if (
+    keypair &&
+    typeof keypair === 'object' &&
+    keypair.publicKey instanceof Uint8Array &&
+    keypair.publicKey.length === 32
+  ) {
     return Buffer.from(keypair.publicKey).toString('hex');
   }
   const seed = seedOf(keypair, fn);
@@ -204,20 +211,19 @@ function scram_sign(password, authid, nonce, extra) {
       throw new TypeError(`${fn}: extra must be the CHALLENGE extra object, got ${kind(extra)}`);
     }
     resolve(callNative(fn, () => native.scramAnswer(password, authid, nonce, JSON.stringify(extra))));
-  })
-    .then(
-      (answer) => {
-        expectedServerSignatures.delete(nonce);
-        expectedServerSignatures.set(nonce, Buffer.from(answer.serverSignature, 'base64'));
-        if (expectedServerSignatures.size > MAX_REMEMBERED) {
-          expectedServerSignatures.delete(expectedServerSignatures.keys().next().value);
-        }
-        return answer.signature;
-      },
-      (e) => {
-        throw nativeError(fn, e);
+  }).then(
+    (answer) => {
+      expectedServerSignatures.delete(nonce);
+      expectedServerSignatures.set(nonce, Buffer.from(answer.serverSignature, 'base64'));
+      if (expectedServerSignatures.size > MAX_REMEMBERED) {
+        expectedServerSignatures.delete(expectedServerSignatures.keys().next().value);
       }
-    );
+      return answer.signature;
+    },
+    (e) => {
+      throw nativeError(fn, e);
+    }
+  );
 }
 
 /**
@@ -263,7 +269,10 @@ function derive_credential(password, options) {
     if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 1 || iterations > 0xffffffff) {
       throw new TypeError(`${fn}: iterations must be a positive integer`);
     }
-    if (memory !== undefined && (typeof memory !== 'number' || !Number.isInteger(memory) || memory < 0 || memory > 0xffffffff)) {
+    if (
+      memory !== undefined &&
+      (typeof memory !== 'number' || !Number.isInteger(memory) || memory < 0 || memory > 0xffffffff)
+    ) {
       throw new TypeError(`${fn}: memory must be a positive integer (KiB)`);
     }
     requireString(kdf, 'kdf', fn);

@@ -65,10 +65,13 @@ function role(r, key, tr) {
   if (!isPlainObject(r)) throw fail(key, 'an object', r);
   tr.ignoreOtherKeys(r, ['name', 'permissions', 'authorizer'], key);
   if (r.authorizer !== undefined) {
-    tr.ignore(`${key}.authorizer (dynamic authorizer ${JSON.stringify(r.authorizer)}: only static permissions are checked)`);
+    tr.ignore(
+      `${key}.authorizer (dynamic authorizer ${JSON.stringify(r.authorizer)}: only static permissions are checked)`
+    );
   }
   const permissions = Array.isArray(r.permissions) ? r.permissions : [];
-  if (r.permissions !== undefined && !Array.isArray(r.permissions)) throw fail(`${key}.permissions`, 'an array', r.permissions);
+  if (r.permissions !== undefined && !Array.isArray(r.permissions))
+    throw fail(`${key}.permissions`, 'an array', r.permissions);
   return { name: r.name, permissions: permissions.map((p, i) => permission(p, `${key}.permissions[${i}]`, tr)) };
 }
 
@@ -93,7 +96,9 @@ function serializers(list, key, tr) {
     else if (!out.includes(ours)) out.push(ours);
   }
   if (out.length === 0) {
-    throw new RangeError(`Router.fromCrossbarConfig: ${key} names no serializer the embedded router has (json, msgpack, cbor)`);
+    throw new RangeError(
+      `Router.fromCrossbarConfig: ${key} names no serializer the embedded router has (json, msgpack, cbor)`
+    );
   }
   return out;
 }
@@ -101,7 +106,9 @@ function serializers(list, key, tr) {
 function port(value, key) {
   if (typeof value === 'string' && /^\d+$/.test(value)) value = Number(value);
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new RangeError(`Router.fromCrossbarConfig: ${key} must be a port number (0 to 65535), got ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `Router.fromCrossbarConfig: ${key} must be a port number (0 to 65535), got ${JSON.stringify(value)}`
+    );
   }
   return value;
 }
@@ -114,7 +121,8 @@ function tls(t, key, tr) {
   }
   const out = { certificate: t.certificate, key: t.key };
   if (t.chain_certificates !== undefined) {
-    if (!Array.isArray(t.chain_certificates)) throw fail(`${key}.chain_certificates`, 'an array of file paths', t.chain_certificates);
+    if (!Array.isArray(t.chain_certificates))
+      throw fail(`${key}.chain_certificates`, 'an array of file paths', t.chain_certificates);
     // The listener takes one PEM chain: the certificate followed by its intermediates.
     out.certificate = [t.certificate, ...t.chain_certificates]
       .map((file) => {
@@ -122,7 +130,7 @@ function tls(t, key, tr) {
         try {
           return fs.readFileSync(full, 'utf8').trimEnd() + '\n';
         } catch (err) {
-          throw new Error(`Router.fromCrossbarConfig: ${key}: cannot read ${full}: ${err.message}`);
+          throw new Error(`Router.fromCrossbarConfig: ${key}: cannot read ${full}: ${err.message}`, { cause: err });
         }
       })
       .join('');
@@ -259,7 +267,8 @@ function transport(t, key, tr) {
     }
     case 'web': {
       tr.ignoreOtherKeys(t, ['type', 'endpoint', 'paths'], key);
-      const ws = t.paths === undefined ? null : firstWebsocketPath(t.paths, `${key}.paths`, tr, { onlyWebsocket: false });
+      const ws =
+        t.paths === undefined ? null : firstWebsocketPath(t.paths, `${key}.paths`, tr, { onlyWebsocket: false });
       if (!ws) {
         tr.ignore(`${key} (web transport without a WAMP WebSocket path)`);
         return null;
@@ -288,10 +297,14 @@ function universal(t, key, out, tr) {
     const r = t.rawsocket;
     if (!isPlainObject(r)) throw fail(`${key}.rawsocket`, 'an object', r);
     tr.ignoreOtherKeys(r, ['serializers', 'max_message_size', 'auth'], `${key}.rawsocket`);
-    raw = { serializers: serializers(r.serializers, `${key}.rawsocket.serializers`, tr), max_message_size: r.max_message_size };
+    raw = {
+      serializers: serializers(r.serializers, `${key}.rawsocket.serializers`, tr),
+      max_message_size: r.max_message_size,
+    };
     if (r.auth !== undefined) raw.auth = auth(r.auth, `${key}.rawsocket.auth`, tr);
   }
-  const ws = t.websocket === undefined ? null : firstWebsocketPath(t.websocket, `${key}.websocket`, tr, { onlyWebsocket: true });
+  const ws =
+    t.websocket === undefined ? null : firstWebsocketPath(t.websocket, `${key}.websocket`, tr, { onlyWebsocket: true });
   if (ws) {
     out.path = ws.path;
     Object.assign(out, ws.resource);
@@ -306,11 +319,14 @@ function universal(t, key, out, tr) {
     const rawSer = raw.serializers || ['json', 'msgpack', 'cbor'];
     if (!sameJson(wsSer, rawSer)) {
       out.serializers = [...new Set([...wsSer, ...rawSer])];
-      tr.ignore(`${key}: separate serializer lists for rawsocket and websocket (both accept ${out.serializers.join(', ')})`);
+      tr.ignore(
+        `${key}: separate serializer lists for rawsocket and websocket (both accept ${out.serializers.join(', ')})`
+      );
     }
     if (raw.max_message_size !== undefined && raw.max_message_size !== out.max_message_size) {
       if (out.max_message_size === undefined) out.max_message_size = raw.max_message_size;
-      else tr.ignore(`${key}.rawsocket.max_message_size (the WebSocket path's ${out.max_message_size} applies to both)`);
+      else
+        tr.ignore(`${key}.rawsocket.max_message_size (the WebSocket path's ${out.max_message_size} applies to both)`);
     }
     if (raw.auth !== undefined && !sameJson(raw.auth, out.auth)) {
       if (out.auth === undefined) {
@@ -340,7 +356,8 @@ function routerWorker(w, key, tr, options) {
     tr.ignore(`${key}.components[${i}] (component${what ? ` ${what}` : ''})`);
   }
   if (w.realms !== undefined && !Array.isArray(w.realms)) throw fail(`${key}.realms`, 'an array', w.realms);
-  if (w.transports !== undefined && !Array.isArray(w.transports)) throw fail(`${key}.transports`, 'an array', w.transports);
+  if (w.transports !== undefined && !Array.isArray(w.transports))
+    throw fail(`${key}.transports`, 'an array', w.transports);
   for (const [i, r] of (w.realms || []).entries()) options.realms.push(realm(r, `${key}.realms[${i}]`, tr));
   for (const [i, t] of (w.transports || []).entries()) {
     const out = transport(t, `${key}.transports[${i}]`, tr);
@@ -356,7 +373,9 @@ function routerWorker(w, key, tr, options) {
 function translateCrossbarConfig(config, baseDir = process.cwd()) {
   if (!isPlainObject(config)) throw fail('the config', 'an object', config);
   if (config.version !== undefined && config.version !== 2) {
-    throw new RangeError(`Router.fromCrossbarConfig: only config version 2 is read, got version ${JSON.stringify(config.version)}`);
+    throw new RangeError(
+      `Router.fromCrossbarConfig: only config version 2 is read, got version ${JSON.stringify(config.version)}`
+    );
   }
   if (!Array.isArray(config.workers)) throw fail('workers', 'an array', config.workers);
   const tr = new Translation(baseDir);
@@ -377,7 +396,9 @@ function translateCrossbarConfig(config, baseDir = process.cwd()) {
   if (routers === 0) throw new RangeError('Router.fromCrossbarConfig: the config has no router worker');
   if (routers > 1) tr.ignore(`separate router processes: the ${routers} router workers share one embedded router`);
   if (options.transports.length === 0) {
-    throw new RangeError('Router.fromCrossbarConfig: the router workers have no transport the embedded router can serve');
+    throw new RangeError(
+      'Router.fromCrossbarConfig: the router workers have no transport the embedded router can serve'
+    );
   }
   return { options, ignored: tr.ignored };
 }

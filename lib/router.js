@@ -185,7 +185,7 @@ function readPem(value, key, baseDir) {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`Router: ${key}: cannot read ${file}: ${err.message}`);
+    throw new Error(`Router: ${key}: cannot read ${file}: ${err.message}`, { cause: err });
   }
 }
 
@@ -198,7 +198,10 @@ function normalizeTls(tls, key, baseDir) {
   const certKey = tls.cert !== undefined ? 'cert' : 'certificate';
   if (tls[certKey] === undefined) throw new TypeError(`Router: ${key}.certificate (or .cert) is required`);
   if (tls.key === undefined) throw new TypeError(`Router: ${key}.key is required`);
-  return { certificate: readPem(tls[certKey], `${key}.${certKey}`, baseDir), key: readPem(tls.key, `${key}.key`, baseDir) };
+  return {
+    certificate: readPem(tls[certKey], `${key}.${certKey}`, baseDir),
+    key: readPem(tls.key, `${key}.key`, baseDir),
+  };
 }
 
 function normalizePrincipal(p, method, key) {
@@ -269,9 +272,12 @@ function normalizeAuth(auth, key) {
     const listKey = m.users !== undefined ? 'users' : 'principals';
     const list = m[listKey];
     if (type === 'dynamic' && list !== undefined) {
-      throw new TypeError(`Router: ${k}.${listKey}: a dynamic method takes no principals (the authenticator supplies them)`);
+      throw new TypeError(
+        `Router: ${k}.${listKey}: a dynamic method takes no principals (the authenticator supplies them)`
+      );
     }
-    if (type === 'static' && list === undefined) throw new TypeError(`Router: ${k}.principals is required for type static`);
+    if (type === 'static' && list === undefined)
+      throw new TypeError(`Router: ${k}.principals is required for type static`);
     const principals = {};
     if (list !== undefined) {
       checkObject(list, `${k}.${listKey}`);
@@ -333,7 +339,9 @@ function normalizeOptions(options, { baseDir = process.cwd() } = {}) {
   checkKeys(options, OPTION_KEYS, 'options');
   const config = { realms: normalizeRealms(options.realms) };
   config.auto_create_realms =
-    options.auto_create_realms === undefined ? false : checkBoolean(options.auto_create_realms, 'options.auto_create_realms');
+    options.auto_create_realms === undefined
+      ? false
+      : checkBoolean(options.auto_create_realms, 'options.auto_create_realms');
   if (options.auto_realm_roles !== undefined) {
     config.auto_realm_roles = normalizeRoles(options.auto_realm_roles, 'options.auto_realm_roles');
   } else if (config.auto_create_realms) {
@@ -344,7 +352,8 @@ function normalizeOptions(options, { baseDir = process.cwd() } = {}) {
     config.transports = [defaultTransport()];
   } else {
     checkArray(options.transports, 'options.transports');
-    if (options.transports.length === 0) throw new RangeError('Router: options.transports must list at least one transport');
+    if (options.transports.length === 0)
+      throw new RangeError('Router: options.transports must list at least one transport');
     config.transports = options.transports.map((t, i) => {
       const [out, dynamic] = normalizeTransport(t, `options.transports[${i}]`, baseDir);
       anyDynamic = anyDynamic || dynamic;
@@ -357,7 +366,8 @@ function normalizeOptions(options, { baseDir = process.cwd() } = {}) {
   if (options.join_timeout !== undefined) {
     const v = options.join_timeout;
     if (typeof v !== 'number') throw fail(TypeError, 'options.join_timeout', 'a number of seconds', v);
-    if (!(v > 0) || !Number.isFinite(v)) throw fail(RangeError, 'options.join_timeout', 'a positive number of seconds', v);
+    if (!(v > 0) || !Number.isFinite(v))
+      throw fail(RangeError, 'options.join_timeout', 'a positive number of seconds', v);
     config.join_timeout = v;
   }
   const authenticator = options.authenticator;
@@ -365,8 +375,10 @@ function normalizeOptions(options, { baseDir = process.cwd() } = {}) {
     throw fail(TypeError, 'options.authenticator', 'a function (realm, authid, details) => principal', authenticator);
   }
   if (anyDynamic && !authenticator) {
-    throw new TypeError('Router: a transport uses auth type "dynamic" but options.authenticator is not set ' +
-        '(with Router.fromCrossbarConfig, pass it as the second argument: { authenticator })');
+    throw new TypeError(
+      'Router: a transport uses auth type "dynamic" but options.authenticator is not set ' +
+        '(with Router.fromCrossbarConfig, pass it as the second argument: { authenticator })'
+    );
   }
   const log = options.log;
   if (log !== undefined && log !== false && typeof log !== 'function') {
@@ -386,12 +398,16 @@ function defaultLog(level, message) {
 function principalFromAnswer(answer) {
   if (typeof answer === 'string') return { role: answer };
   if (!isPlainObject(answer)) {
-    throw new TypeError(`the authenticator must return a role name or a principal object, returned ${describe(answer)}`);
+    throw new TypeError(
+      `the authenticator must return a role name or a principal object, returned ${describe(answer)}`
+    );
   }
   const out = {};
   for (const [k, v] of Object.entries(answer)) {
     if (!ALL_PRINCIPAL_KEYS.includes(k)) {
-      throw new TypeError(`the authenticator returned an unknown principal key "${k}" (known: ${ALL_PRINCIPAL_KEYS.join(', ')})`);
+      throw new TypeError(
+        `the authenticator returned an unknown principal key "${k}" (known: ${ALL_PRINCIPAL_KEYS.join(', ')})`
+      );
     }
     if (v !== undefined) out[k] = v;
   }
@@ -416,7 +432,9 @@ const STATE = { idle: 'idle', starting: 'starting', running: 'running', stopping
 function loadNativeRouter() {
   const { NativeRouter } = require('../native.js');
   if (typeof NativeRouter !== 'function') {
-    const err = new Error('Router: this build of autobahn has no embedded router (NativeRouter is missing from the addon)');
+    const err = new Error(
+      'Router: this build of autobahn has no embedded router (NativeRouter is missing from the addon)'
+    );
     err.code = 'ROUTER_UNAVAILABLE';
     throw err;
   }
@@ -461,7 +479,9 @@ class Router {
 
   start() {
     if (this._state !== STATE.idle) {
-      const err = new Error(`Router: start() called while the router is ${this._state === STATE.stopping ? 'stopping' : 'already started'}`);
+      const err = new Error(
+        `Router: start() called while the router is ${this._state === STATE.stopping ? 'stopping' : 'already started'}`
+      );
       err.code = 'ROUTER_STARTED';
       return Promise.reject(err);
     }
@@ -565,15 +585,13 @@ class Router {
       return;
     }
     const info = Object.assign({ authmethod }, details);
-    new Promise((resolve) => resolve(authenticator(realm, authid, info)))
-      .then(principalFromAnswer)
-      .then(
-        (principal) => answer(principal, null),
-        (err) => {
-          if (err instanceof TypeError && /^the authenticator /.test(err.message)) this._emitLog('error', err.message);
-          answer(null, denialMessage(err));
-        }
-      );
+    new Promise((resolve) => resolve(authenticator(realm, authid, info))).then(principalFromAnswer).then(
+      (principal) => answer(principal, null),
+      (err) => {
+        if (err instanceof TypeError && /^the authenticator /.test(err.message)) this._emitLog('error', err.message);
+        answer(null, denialMessage(err));
+      }
+    );
   }
 
   /**
@@ -592,12 +610,15 @@ class Router {
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch (err) {
-        throw new Error(`Router.fromCrossbarConfig: cannot read ${file}: ${err.message}`);
+        throw new Error(`Router.fromCrossbarConfig: cannot read ${file}: ${err.message}`, { cause: err });
       }
       try {
         config = JSON.parse(text);
       } catch (err) {
-        throw new Error(`Router.fromCrossbarConfig: ${file} is not JSON (only config.json is read, not YAML): ${err.message}`);
+        throw new Error(
+          `Router.fromCrossbarConfig: ${file} is not JSON (only config.json is read, not YAML): ${err.message}`,
+          { cause: err }
+        );
       }
       baseDir = path.dirname(file);
     } else if (isPlainObject(pathOrObject)) {

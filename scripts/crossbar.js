@@ -274,7 +274,7 @@ function probeWamp(port, { host = HOST, realm = REALM, timeout = 5000 } = {}) {
           'Connection: Upgrade\r\n' +
           `Sec-WebSocket-Key: ${key}\r\n` +
           'Sec-WebSocket-Version: 13\r\n' +
-          'Sec-WebSocket-Protocol: wamp.2.json\r\n\r\n',
+          'Sec-WebSocket-Protocol: wamp.2.json\r\n\r\n'
       );
     });
     sock.on('data', (chunk) => {
@@ -291,7 +291,10 @@ function probeWamp(port, { host = HOST, realm = REALM, timeout = 5000 } = {}) {
           const i = line.indexOf(':');
           if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
         }
-        const accept = crypto.createHash('sha1').update(key + WS_GUID).digest('base64');
+        const accept = crypto
+          .createHash('sha1')
+          .update(key + WS_GUID)
+          .digest('base64');
         if (headers['sec-websocket-accept'] !== accept) return finish(new Error('bad Sec-WebSocket-Accept'));
         if (headers['sec-websocket-protocol'] !== 'wamp.2.json') {
           return finish(new Error(`subprotocol not echoed: ${headers['sec-websocket-protocol']}`));
@@ -453,7 +456,7 @@ class CrossbarRouter {
         : `exited early (code ${exitInfo.code}, signal ${exitInfo.signal})` +
           (addressInUse ? `: port ${this.port} is already in use` : '');
       const err = new Error(
-        `Crossbar router on port ${this.port} ${how}\n--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`,
+        `Crossbar router on port ${this.port} ${how}\n--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`
       );
       err.addressInUse = addressInUse;
       throw err;
@@ -461,7 +464,7 @@ class CrossbarRouter {
     await this._terminate('SIGKILL', 0);
     throw new Error(
       `Crossbar router on port ${this.port} (pid ${proc.pid}) not ready within ${this._timeout} ms ` +
-        `(last probe: ${lastError && lastError.message})\n--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`,
+        `(last probe: ${lastError && lastError.message})\n--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`
     );
   }
 

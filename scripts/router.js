@@ -11,18 +11,20 @@
 // ROUTER_DEBUG=1 also prints the router's own log to stderr.
 'use strict';
 
-if (!process.argv.includes('--crossbar')) {
-  require('./bootstrap').bootstrap({ router: false });
+require('./bootstrap').bootstrap({ router: false });
+// Crossbar.io with --crossbar, or until the addon has the native router.
+if (!process.argv.includes('--crossbar') && require('./router-kind').embeddedRouterBuilt()) {
   require('../bin/autobahn-router.js');
   return;
 }
 process.argv = process.argv.filter((a) => a !== '--crossbar');
 
-const path = require('node:path');
 const { startCrossbar: startRouter } = require('./crossbar');
 
 function usage(code) {
-  process.stderr.write('usage: node scripts/router.js --crossbar [--port N] [--loglevel none|error|warn|info|debug|trace]\n');
+  process.stderr.write(
+    'usage: node scripts/router.js --crossbar [--port N] [--loglevel none|error|warn|info|debug|trace]\n'
+  );
   process.exit(code);
 }
 
@@ -67,7 +69,7 @@ async function main() {
       (err) => {
         process.stderr.write(`${err.message}\n`);
         process.exit(1);
-      },
+      }
     );
   };
   process.on('SIGINT', onSignal);
@@ -78,7 +80,7 @@ async function main() {
   process.stderr.write(
     `Crossbar.io router ready in ${(router.startupMs / 1000).toFixed(1)}s: ${router.url} ` +
       `(realm "${router.realm}"; WAMP-over-RawSocket on port ${router.port} too), ` +
-      `pid ${router.pid}, log ${router.logFile}\nPress Ctrl-C to stop.\n`,
+      `pid ${router.pid}, log ${router.logFile}\nPress Ctrl-C to stop.\n`
   );
   // The helper unrefs the router process; keep this one alive until a signal.
   setInterval(() => {}, 1 << 30);

@@ -55,7 +55,14 @@ function nodeLeg(leg, files) {
   const tap = path.join(dir, 'node.tap');
   const node = spawnSync(
     process.execPath,
-    ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    [
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, ROUTER: leg.router } }
   );
   const summary = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
@@ -83,7 +90,8 @@ function main() {
   // The embedded leg runs once the addon has the native router (scripts/router-kind.js).
   const available = require('./router-kind').embeddedRouterBuilt() ? LEGS : LEGS.filter((l) => l.router === 'crossbar');
   const legs = only ? LEGS.filter((l) => l.router === only) : available;
-  if (!only && available.length < LEGS.length) console.log('autobahn: the addon has no native router yet: Crossbar.io leg only');
+  if (!only && available.length < LEGS.length)
+    console.log('autobahn: the addon has no native router yet: Crossbar.io leg only');
   if (legs.length === 0) {
     console.error(`ROUTER=${only}: expected one of ${LEGS.map((l) => l.router).join(', ')}`);
     process.exit(2);
