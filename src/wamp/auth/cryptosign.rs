@@ -3,8 +3,10 @@
 //! The client announces its Ed25519 public key (`authextra.pubkey`, 64 hex chars); the router
 //! sends 32 random bytes as hex; the client answers `hex(Ed25519_sign(seed, m) ‖ m)` where `m`
 //! is the challenge, XORed with the 32-byte channel id when channel binding is in use.
+//!
+//! [`Keypair`] is the client's side, [`PublicKey`] the router's (check the answer).
 
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 use super::{decode_hex, AuthError};
@@ -104,6 +106,85 @@ impl Keypair {
     }
 }
 
+pub const PUBLIC_KEY_LEN: usize = 32;
+pub const SIGNATURE_LEN: usize = 64;
+
+/// Why the router does not accept an AUTHENTICATE signature. The messages never quote the
+/// signature or the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("WAMP-Cryptosign signature is not hex text")]
+    NotHex,
+    #[error(
+        "WAMP-Cryptosign signature has invalid length ({0} bytes; expected 96: the 64-byte signature and the 32-byte challenge)"
+    )]
+    Length(usize),
+    #[error("WAMP-Cryptosign signed message is not the challenge the router sent")]
+    WrongMessage,
+    #[error("WAMP-Cryptosign signature is invalid")]
+    Invalid,
+}
+
+/// An Ed25519 public key, as a client announces it in HELLO `authextra.pubkey`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+}
+
+impl PublicKey {
+    /// From 64 hex characters (either case). Refuses text of another shape and byte strings
+    /// that are not a point on the curve.
+    pub fn from_hex(text: &str) -> Result<PublicKey, AuthError> {
+        let raw = decode_hex("public key", text)?;
+        let raw: &[u8; PUBLIC_KEY_LEN] = raw.as_slice().try_into().map_err(|_| {
+            AuthError::input(
+                "public key",
+                format!(
+                    "must be {PUBLIC_KEY_LEN} bytes ({} hex characters), got {} bytes",
+                    PUBLIC_KEY_LEN * 2,
+                    raw.len()
+                ),
+            )
+        })?;
+        let key = VerifyingKey::from_bytes(raw)
+            .map_err(|_| AuthError::input("public key", "not a valid Ed25519 public key"))?;
+        Ok(PublicKey { key })
+    }
+
+    pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.key.to_bytes()
+    }
+
+    /// 64 lowercase hex characters.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.to_bytes())
+    }
+
+    /// Router side: checks an AUTHENTICATE signature for `challenge` (the bytes sent in
+    /// CHALLENGE, without channel binding). `signature_hex` is `hex(signature ‖ challenge)`,
+    /// 96 bytes, as Autobahn and the spec send it; the bare 64-byte signature is accepted too.
+    /// Uses Ed25519 `verify_strict` (no malleable or small-order signatures).
+    pub fn verify_challenge(
+        &self,
+        challenge: &[u8; CHALLENGE_LEN],
+        signature_hex: &str,
+    ) -> Result<(), VerifyError> {
+        let raw = hex::decode(signature_hex).map_err(|_| VerifyError::NotHex)?;
+        let (signature, message) = match raw.len() {
+            n if n == SIGNATURE_LEN + CHALLENGE_LEN => raw.split_at(SIGNATURE_LEN),
+            SIGNATURE_LEN => (raw.as_slice(), &challenge[..]),
+            n => return Err(VerifyError::Length(n)),
+        };
+        if message != challenge {
+            return Err(VerifyError::WrongMessage);
+        }
+        let signature = Signature::from_slice(signature).map_err(|_| VerifyError::Invalid)?;
+        self.key
+            .verify_strict(challenge, &signature)
+            .map_err(|_| VerifyError::Invalid)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +277,77 @@ mod tests {
             .is_err());
         // Without channel binding any length is signed, as Autobahn|JS does.
         assert_eq!(kp.sign_challenge("abcd", None).unwrap().len(), 128 + 4);
+    }
+
+    #[test]
+    fn router_verifies_the_vectors() {
+        for (_, public, challenge, signature, _) in VECTORS {
+            let key = PublicKey::from_hex(public).unwrap();
+            assert_eq!(key.to_hex(), public);
+            let challenge: [u8; 32] = hex::decode(challenge).unwrap().try_into().unwrap();
+            assert_eq!(key.verify_challenge(&challenge, signature), Ok(()));
+            // Uppercase hex, and the bare 64-byte signature.
+            assert_eq!(
+                key.verify_challenge(&challenge, &signature.to_uppercase()),
+                Ok(())
+            );
+            assert_eq!(key.verify_challenge(&challenge, &signature[..128]), Ok(()));
+        }
+    }
+
+    #[test]
+    fn router_rejects() {
+        let (_, public, challenge_hex, signature, _) = VECTORS[0];
+        let key = PublicKey::from_hex(public).unwrap();
+        let challenge: [u8; 32] = hex::decode(challenge_hex).unwrap().try_into().unwrap();
+        let other: [u8; 32] = hex::decode(VECTORS[1].2).unwrap().try_into().unwrap();
+        // Signed for another challenge.
+        assert_eq!(
+            key.verify_challenge(&other, signature),
+            Err(VerifyError::WrongMessage)
+        );
+        assert_eq!(
+            key.verify_challenge(&other, &signature[..128]),
+            Err(VerifyError::Invalid)
+        );
+        // Signed by another key.
+        let (other_seed, ..) = VECTORS[1];
+        let forged = Keypair::from_seed_hex(other_seed)
+            .unwrap()
+            .sign_challenge(challenge_hex, None)
+            .unwrap();
+        assert_eq!(
+            key.verify_challenge(&challenge, &forged),
+            Err(VerifyError::Invalid)
+        );
+        // A flipped bit in the signature.
+        let mut raw = hex::decode(signature).unwrap();
+        raw[3] ^= 1;
+        assert_eq!(
+            key.verify_challenge(&challenge, &hex::encode(&raw)),
+            Err(VerifyError::Invalid)
+        );
+        assert_eq!(
+            key.verify_challenge(&challenge, "xyz"),
+            Err(VerifyError::NotHex)
+        );
+        assert_eq!(
+            key.verify_challenge(&challenge, &signature[..100]),
+            Err(VerifyError::Length(50))
+        );
+        assert!(VerifyError::Length(50).to_string().contains("signature"));
+        // Keys of the wrong shape.
+        assert!(PublicKey::from_hex(&public[..62]).is_err());
+        assert!(PublicKey::from_hex("zz").is_err());
+        // Not every 32-byte string is a point on the curve.
+        let off_curve = (0u8..=255)
+            .map(|b| hex::encode([b; 32]))
+            .find(|k| PublicKey::from_hex(k).is_err())
+            .unwrap();
+        let e = PublicKey::from_hex(&off_curve).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid public key: not a valid Ed25519 public key"
+        );
     }
 }

@@ -8,6 +8,10 @@
 //!
 //! Error messages never contain secrets, keys, tickets or signatures: they name the input that
 //! was wrong and why, so they are safe to log.
+//!
+//! The router's side (checking what a client sent) lives next to the client's computation:
+//! [`cryptosign::PublicKey::verify_challenge`], [`scram::verify_client_proof`], and the
+//! constant-time comparisons [`ct_eq`] and [`ct_eq_secret`] here.
 
 pub mod cra;
 pub mod cryptosign;
@@ -38,6 +42,25 @@ impl AuthError {
     }
 }
 
+/// Whether `a == b`, in time that depends only on the lengths (for MACs and hashes of a fixed
+/// length; use [`ct_eq_secret`] when the length itself is secret).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Whether two secrets (tickets, signatures) are equal, in time that reveals neither their
+/// contents nor their lengths: compares their SHA-256 digests with [`ct_eq`].
+pub fn ct_eq_secret(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let da = Sha256::digest(a);
+    let db = Sha256::digest(b);
+    ct_eq(&da, &db)
+}
+
 /// Decodes hex text (either case), naming the argument on failure (never echoing its value).
 pub(crate) fn decode_hex(what: &'static str, text: &str) -> Result<Vec<u8>, AuthError> {
     hex::decode(text).map_err(|e| {
@@ -52,4 +75,21 @@ pub(crate) fn decode_hex(what: &'static str, text: &str) -> Result<Vec<u8>, Auth
             },
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_equality() {
+        assert!(ct_eq(b"", b""));
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"abcd"));
+        assert!(ct_eq_secret(b"ticket", b"ticket"));
+        assert!(!ct_eq_secret(b"ticket", b"ticket "));
+        assert!(!ct_eq_secret(b"ticket", b""));
+        assert!(ct_eq_secret(b"", b""));
+    }
 }

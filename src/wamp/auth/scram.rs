@@ -14,6 +14,11 @@
 //!    ",c=,r=" snonce`, with the nonces and the salt as the Base64 texts sent on the wire.
 //! 5. `ClientProof = ClientKey XOR HMAC(StoredKey, AuthMessage)` is the AUTHENTICATE signature
 //!    (Base64); `HMAC(ServerKey, AuthMessage)` is what the router must send back.
+//!
+//! The router's side: [`server_nonce`] for the CHALLENGE, [`verify_client_proof`] for the
+//! AUTHENTICATE, [`server_signature_with_key`] for WELCOME; the stored credential
+//! ([`derive_credential`], Crossbar's `stored-key`/`server-key`/`salt`) is read with
+//! [`decode_credential_field`].
 
 use base64::engine::general_purpose::{STANDARD as B64, STANDARD_NO_PAD as B64_NO_PAD};
 use base64::Engine as _;
@@ -314,6 +319,55 @@ pub fn derive_credential(password: &str, salt: &[u8], kdf: Kdf) -> Result<Creden
     })
 }
 
+/// Router side: the CHALLENGE `nonce` for a client nonce (its raw bytes), as Crossbar.io makes
+/// it: Base64 of the client's bytes followed by [`NONCE_LEN`] random bytes. [`answer`] accepts it.
+pub fn server_nonce(client_nonce_raw: &[u8]) -> String {
+    let mut raw = Vec::with_capacity(client_nonce_raw.len() + NONCE_LEN);
+    raw.extend_from_slice(client_nonce_raw);
+    let mut fresh = [0u8; NONCE_LEN];
+    rand::rng().fill_bytes(&mut fresh);
+    raw.extend_from_slice(&fresh);
+    B64.encode(raw)
+}
+
+/// Router side: whether `proof` (the decoded AUTHENTICATE signature) proves knowledge of the
+/// password behind `stored_key`: `ClientKey = proof XOR HMAC(StoredKey, AuthMessage)` must hash
+/// to `StoredKey` (compared in constant time).
+pub fn verify_client_proof(stored_key: &[u8], auth_message: &str, proof: &[u8]) -> bool {
+    let Ok(client_signature) = hmac_sha256(stored_key, auth_message.as_bytes()) else {
+        return false;
+    };
+    if proof.len() != client_signature.len() {
+        return false;
+    }
+    let mut client_key = Zeroizing::new([0u8; 32]);
+    for (i, k) in client_key.iter_mut().enumerate() {
+        *k = proof[i] ^ client_signature[i];
+    }
+    let recovered: [u8; 32] = Sha256::digest(*client_key).into();
+    super::ct_eq(&recovered, stored_key)
+}
+
+/// Router side: `HMAC(ServerKey, AuthMessage)`, WELCOME `authextra.scram_server_signature`
+/// (Base64) from the stored `ServerKey`.
+pub fn server_signature_with_key(
+    server_key: &[u8],
+    auth_message: &str,
+) -> Result<[u8; 32], AuthError> {
+    hmac_sha256(server_key, auth_message.as_bytes())
+}
+
+/// A field of a stored credential (`salt`, `stored-key`, `server-key`): hex, as Crossbar.io,
+/// Autobahn|Python's `derive_scram_credential` and [`derive_credential`] write them; Base64 is
+/// accepted too (a 16- or 32-byte value in Base64 has padding, so it is never valid hex).
+pub fn decode_credential_field(what: &'static str, text: &str) -> Result<Vec<u8>, AuthError> {
+    if let Ok(raw) = hex::decode(text) {
+        return Ok(raw);
+    }
+    B64.decode(text)
+        .map_err(|_| AuthError::input(what, "neither hex nor Base64"))
+}
+
 /// A random salt for [`derive_credential`].
 pub fn random_salt() -> [u8; 16] {
     let mut salt = [0u8; 16];
@@ -514,5 +568,70 @@ mod tests {
             .unwrap()
             .starts_with("n=alice,"));
         assert!(auth_message("bad\u{7}", "c", "s", "x", 1).is_err());
+    }
+
+    // The router's side of an exchange with `answer`, from a credential as Crossbar stores it.
+    fn router_round_trip(kdf: Kdf) {
+        let password = "p4ssw0rd";
+        let cred = derive_credential(password, &random_salt(), kdf).unwrap();
+        let salt = decode_credential_field("salt", &cred.salt_hex).unwrap();
+        let stored_key = decode_credential_field("stored-key", &cred.stored_key_hex).unwrap();
+        let server_key = decode_credential_field("server-key", &cred.server_key_hex).unwrap();
+        let cnonce = client_nonce();
+        let snonce = server_nonce(&B64.decode(&cnonce).unwrap());
+        assert_eq!(B64.decode(&snonce).unwrap().len(), 2 * NONCE_LEN);
+        let challenge = Challenge {
+            nonce: snonce.clone(),
+            salt: B64.encode(&salt),
+            kdf,
+        };
+        let message =
+            auth_message("alice", &cnonce, &snonce, &challenge.salt, kdf.iterations()).unwrap();
+        let good = answer(password, "alice", &cnonce, &challenge).unwrap();
+        let proof = B64.decode(&good.signature).unwrap();
+        assert!(verify_client_proof(&stored_key, &message, &proof));
+        assert_eq!(
+            B64.encode(server_signature_with_key(&server_key, &message).unwrap()),
+            good.server_signature
+        );
+        let bad = answer("wrong", "alice", &cnonce, &challenge).unwrap();
+        assert!(!verify_client_proof(
+            &stored_key,
+            &message,
+            &B64.decode(&bad.signature).unwrap()
+        ));
+        // Another authid signs another AuthMessage.
+        let other =
+            auth_message("bob", &cnonce, &snonce, &challenge.salt, kdf.iterations()).unwrap();
+        assert!(!verify_client_proof(&stored_key, &other, &proof));
+        assert!(!verify_client_proof(&stored_key, &message, &proof[..31]));
+        assert!(!verify_client_proof(&stored_key, &message, &[]));
+    }
+
+    #[test]
+    fn router_side_argon2() {
+        router_round_trip(Kdf::Argon2id13 {
+            iterations: 2,
+            memory: 64,
+        });
+    }
+
+    #[test]
+    fn router_side_pbkdf2() {
+        router_round_trip(Kdf::Pbkdf2 { iterations: 10 });
+    }
+
+    #[test]
+    fn credential_fields_hex_or_base64() {
+        assert_eq!(
+            decode_credential_field("salt", "00ff10").unwrap(),
+            vec![0, 255, 16]
+        );
+        assert_eq!(
+            decode_credential_field("salt", &B64.encode([7u8; 16])).unwrap(),
+            vec![7u8; 16]
+        );
+        let e = decode_credential_field("stored-key", "not a key!").unwrap_err();
+        assert_eq!(e.to_string(), "invalid stored-key: neither hex nor Base64");
     }
 }
