@@ -955,6 +955,16 @@ declare namespace autobahn {
     /** Largest message accepted from a peer, in bytes (default 16 MiB). */
     max_message_size?: number;
     auth?: RouterAuth;
+    /** More WAMP WebSocket paths on the same port, each with its own settings. */
+    paths?: RouterPath[];
+  }
+
+  /** One more WAMP WebSocket path of a transport (like a second path of a Crossbar.io web transport). */
+  interface RouterPath {
+    path: string;
+    serializers?: Array<'json' | 'msgpack' | 'cbor'>;
+    max_message_size?: number;
+    auth?: RouterAuth;
   }
 
   /** Details given to a dynamic authenticator: the method, and what the client sent for it. */

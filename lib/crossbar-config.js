@@ -221,21 +221,29 @@ function httpPath(name) {
 }
 
 // From a map of paths (a universal transport's `websocket`, a web transport's `paths`): the
-// first WAMP WebSocket resource and its path; every other path is named as ignored.
-function firstWebsocketPath(paths, key, tr, { onlyWebsocket }) {
+// WAMP WebSocket resources with their paths (the first is the listener's own, the others go to
+// `paths`); every other resource is named as ignored.
+function websocketPaths(paths, key, tr, { onlyWebsocket }) {
   if (!isPlainObject(paths)) throw fail(key, 'an object (path -> resource)', paths);
-  let found = null;
+  const found = [];
   for (const [name, resource] of Object.entries(paths)) {
     const k = `${key}[${JSON.stringify(name)}]`;
     const type = isPlainObject(resource) ? resource.type : undefined;
     if (type === 'websocket' || (onlyWebsocket && type === undefined)) {
-      if (found) tr.ignore(`${k} (a second WAMP WebSocket path: only ${found.path} is served)`);
-      else found = { path: httpPath(name), resource: websocketResource(resource, k, tr) };
+      found.push({ path: httpPath(name), resource: websocketResource(resource, k, tr) });
     } else {
       tr.ignore(`${k} (web resource${type ? ` of type ${type}` : ''})`);
     }
   }
   return found;
+}
+
+// The listener's WebSocket settings from its first path, the other paths as `paths`.
+function applyPaths(out, found) {
+  const [first, ...more] = found;
+  out.path = first.path;
+  Object.assign(out, first.resource);
+  if (more.length > 0) out.paths = more.map((p) => Object.assign({ path: p.path }, p.resource));
 }
 
 function sameJson(a, b) {
@@ -267,13 +275,14 @@ function transport(t, key, tr) {
     }
     case 'web': {
       tr.ignoreOtherKeys(t, ['type', 'endpoint', 'paths'], key);
-      const ws =
-        t.paths === undefined ? null : firstWebsocketPath(t.paths, `${key}.paths`, tr, { onlyWebsocket: false });
-      if (!ws) {
+      const found = t.paths === undefined ? [] : websocketPaths(t.paths, `${key}.paths`, tr, { onlyWebsocket: false });
+      if (found.length === 0) {
         tr.ignore(`${key} (web transport without a WAMP WebSocket path)`);
         return null;
       }
-      return Object.assign(out, { type: 'websocket', path: ws.path }, ws.resource);
+      out.type = 'websocket';
+      applyPaths(out, found);
+      return out;
     }
     case 'universal':
       return universal(t, key, out, tr);
@@ -303,11 +312,11 @@ function universal(t, key, out, tr) {
     };
     if (r.auth !== undefined) raw.auth = auth(r.auth, `${key}.rawsocket.auth`, tr);
   }
-  const ws =
-    t.websocket === undefined ? null : firstWebsocketPath(t.websocket, `${key}.websocket`, tr, { onlyWebsocket: true });
+  const found =
+    t.websocket === undefined ? [] : websocketPaths(t.websocket, `${key}.websocket`, tr, { onlyWebsocket: true });
+  const ws = found.length > 0 ? found[0] : null;
   if (ws) {
-    out.path = ws.path;
-    Object.assign(out, ws.resource);
+    applyPaths(out, found);
   } else if (raw) {
     out.type = 'rawsocket';
   } else {

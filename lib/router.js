@@ -33,7 +33,19 @@ const OPTION_KEYS = [
   'authenticator',
   'log',
 ];
-const TRANSPORT_KEYS = ['type', 'host', 'port', 'unix', 'path', 'serializers', 'tls', 'max_message_size', 'auth'];
+const TRANSPORT_KEYS = [
+  'type',
+  'host',
+  'port',
+  'unix',
+  'path',
+  'serializers',
+  'tls',
+  'max_message_size',
+  'auth',
+  'paths',
+];
+const PATH_KEYS = ['path', 'serializers', 'max_message_size', 'auth'];
 const DEFAULT_REALM = 'realm1';
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_WS_PATH = '/ws';
@@ -321,6 +333,34 @@ function normalizeTransport(t, key, baseDir) {
   }
   let dynamic = false;
   if (t.auth !== undefined) [out.auth, dynamic] = normalizeAuth(t.auth, `${key}.auth`);
+  if (t.paths !== undefined) {
+    if (type === 'rawsocket') throw new TypeError(`Router: ${key}.paths: a rawsocket transport has no HTTP paths`);
+    const seen = new Set([out.path]);
+    out.paths = checkArray(t.paths, `${key}.paths`).map((p, i) => {
+      const [path, pathDynamic] = normalizePath(p, `${key}.paths[${i}]`);
+      if (seen.has(path.path)) throw new RangeError(`Router: ${key}.paths[${i}].path ${path.path} is served already`);
+      seen.add(path.path);
+      dynamic = dynamic || pathDynamic;
+      return path;
+    });
+  }
+  return [out, dynamic];
+}
+
+// One more WebSocket path on a listener, with its own serializers, size limit and auth.
+function normalizePath(p, key) {
+  checkObject(p, key);
+  checkKeys(p, PATH_KEYS, key);
+  const name = checkString(p.path, `${key}.path`);
+  const out = { path: name.startsWith('/') ? name : `/${name}` };
+  const serializers = p.serializers === undefined ? SERIALIZERS : checkArray(p.serializers, `${key}.serializers`);
+  if (serializers.length === 0) throw new RangeError(`Router: ${key}.serializers must name at least one serializer`);
+  out.serializers = serializers.map((s, i) => checkOneOf(s, SERIALIZERS, `${key}.serializers[${i}]`));
+  if (p.max_message_size !== undefined) {
+    out.max_message_size = checkInteger(p.max_message_size, `${key}.max_message_size`, 1, Number.MAX_SAFE_INTEGER);
+  }
+  let dynamic = false;
+  if (p.auth !== undefined) [out.auth, dynamic] = normalizeAuth(p.auth, `${key}.auth`);
   return [out, dynamic];
 }
 
@@ -500,8 +540,14 @@ class Router {
     this._starting = Promise.resolve()
       .then(() => native.start(JSON.stringify(this._config)))
       .then(
-        (listening) => {
-          this._setListening(JSON.parse(listening));
+        (answer) => {
+          const { listening, error, code } = JSON.parse(answer);
+          if (error !== undefined) {
+            const err = new Error(`Router: ${error}`);
+            err.code = code;
+            throw err;
+          }
+          this._setListening(listening);
           if (this._state === STATE.starting) this._state = STATE.running;
           return this;
         },

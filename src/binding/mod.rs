@@ -7,6 +7,7 @@
 mod auth;
 mod constants;
 mod errors;
+mod router;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};

@@ -140,6 +140,22 @@ pub struct ListenerConfig {
     /// (as Crossbar.io does for a transport without an `auth` section).
     #[serde(default)]
     pub auth: Option<AuthConfig>,
+    /// More WebSocket paths on the same port (a Crossbar.io universal or web transport with
+    /// several WAMP paths), each with its own serializers, size limit and authentication.
+    #[serde(default)]
+    pub paths: Vec<PathConfig>,
+}
+
+/// One more WAMP WebSocket path of a listener.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PathConfig {
+    pub path: String,
+    #[serde(default = "default_serializers")]
+    pub serializers: Vec<String>,
+    #[serde(default = "default_max_message_size")]
+    pub max_message_size: usize,
+    #[serde(default)]
+    pub auth: Option<AuthConfig>,
 }
 
 fn default_ws_path() -> String {

@@ -149,24 +149,40 @@ pub fn tls_acceptor(cert_pem: &str, key_pem: &str) -> Result<tokio_rustls::TlsAc
     Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
 }
 
-/// The WebSocket upgrade: the path must be `path` (else 404), and one of the offered
-/// subprotocols must be allowed (else 400).
+/// One WAMP endpoint of a listener: a WebSocket path (RawSocket uses the first endpoint's
+/// serializers and size limit).
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub path: String,
+    pub serializers: Vec<String>,
+    pub max_message_size: usize,
+}
+
+/// An accepted connection: the transport, the negotiated protocol (`wamp.2.json`, ...) and the
+/// index of the endpoint it reached.
+pub struct Accepted {
+    pub transport: Transport,
+    pub protocol: String,
+    pub endpoint: usize,
+}
+
+/// The WebSocket upgrade: the path must be one of the endpoints' (else 404), and one of the
+/// offered subprotocols must be allowed there (else 400).
 // The callback's error type is tungstenite's.
 #[allow(clippy::result_large_err)]
-pub async fn websocket(
-    stream: Stream,
-    path: &str,
-    allowed: &[String],
-    max_message_size: usize,
-) -> Result<(Transport, String), String> {
+pub async fn websocket(stream: Stream, endpoints: &[Endpoint]) -> Result<Accepted, String> {
     let mut chosen = None;
     let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
-        if req.uri().path() != path {
+        let Some((index, endpoint)) = endpoints
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.path == req.uri().path())
+        else {
             return Err(refusal(
                 StatusCode::NOT_FOUND,
                 "no WAMP endpoint at this path\n",
             ));
-        }
+        };
         let offered = req
             .headers()
             .get_all("Sec-WebSocket-Protocol")
@@ -174,12 +190,12 @@ pub async fn websocket(
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>()
             .join(",");
-        match pick_subprotocol(&offered, allowed) {
+        match pick_subprotocol(&offered, &endpoint.serializers) {
             Some(p) => {
                 let value = HeaderValue::from_str(&p)
                     .map_err(|_| refusal(StatusCode::BAD_REQUEST, "bad subprotocol\n"))?;
                 resp.headers_mut().insert("Sec-WebSocket-Protocol", value);
-                chosen = Some(p);
+                chosen = Some((p, index));
                 Ok(resp)
             }
             None => Err(refusal(
@@ -188,9 +204,15 @@ pub async fn websocket(
             )),
         }
     };
-    // Twice the limit at the transport: a message between the two gets an ABORT with a reason
-    // from the session instead of a bare close.
-    let hard = max_message_size.saturating_mul(2);
+    // Above the limit the session closes with 1009 and a reason; the transport itself only
+    // stops what is far beyond it (twice the largest limit plus 1 MiB), so that memory stays
+    // bounded while a slightly large message still gets its answer.
+    let largest = endpoints
+        .iter()
+        .map(|e| e.max_message_size)
+        .max()
+        .unwrap_or(0);
+    let hard = largest.saturating_mul(2).saturating_add(1 << 20);
     let config = WebSocketConfig::default()
         .read_buffer_size(16 * 1024)
         .max_message_size(Some(hard))
@@ -198,11 +220,12 @@ pub async fn websocket(
     let ws = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config))
         .await
         .map_err(|e| format!("WebSocket upgrade failed: {e}"))?;
-    let protocol = chosen.ok_or("WebSocket upgrade without a subprotocol")?;
-    Ok((
-        Transport::WebSocket(Box::new(WebSocket::accepted(ws, None))),
+    let (protocol, endpoint) = chosen.ok_or("WebSocket upgrade without a subprotocol")?;
+    Ok(Accepted {
+        transport: Transport::WebSocket(Box::new(WebSocket::accepted(ws, None))),
         protocol,
-    ))
+        endpoint,
+    })
 }
 
 /// Which protocol a listener speaks.
@@ -219,11 +242,9 @@ pub enum ListenerKind {
 pub async fn negotiate(
     stream: Stream,
     kind: ListenerKind,
-    path: &str,
-    allowed: &[String],
-    max_message_size: usize,
-) -> Result<(Transport, String), String> {
-    let kind = match kind {
+    endpoints: &[Endpoint],
+) -> Result<Accepted, String> {
+    let (kind, stream) = match kind {
         ListenerKind::Universal => {
             let (first, stream_back) = first_byte(stream).await?;
             let chosen = if first == MAGIC {
@@ -231,20 +252,22 @@ pub async fn negotiate(
             } else {
                 ListenerKind::WebSocket
             };
-            return Box::pin(negotiate(
-                stream_back,
-                chosen,
-                path,
-                allowed,
-                max_message_size,
-            ))
-            .await;
+            (chosen, stream_back)
         }
-        other => other,
+        other => (other, stream),
     };
     match kind {
-        ListenerKind::RawSocket => rawsocket(stream, allowed, max_message_size).await,
-        _ => websocket(stream, path, allowed, max_message_size).await,
+        ListenerKind::RawSocket => {
+            let first = endpoints.first().ok_or("a listener without endpoints")?;
+            let (transport, protocol) =
+                rawsocket(stream, &first.serializers, first.max_message_size).await?;
+            Ok(Accepted {
+                transport,
+                protocol,
+                endpoint: 0,
+            })
+        }
+        _ => websocket(stream, endpoints).await,
     }
 }
 
@@ -359,6 +382,14 @@ mod tests {
         server.await.unwrap();
     }
 
+    fn endpoints(allowed: &[String]) -> Vec<Endpoint> {
+        vec![Endpoint {
+            path: "/ws".into(),
+            serializers: allowed.to_vec(),
+            max_message_size: 1 << 16,
+        }]
+    }
+
     fn ws_config(
         port: u16,
         path: &str,
@@ -380,9 +411,9 @@ mod tests {
             for _ in 0..3 {
                 let (tcp, _) = listener.accept().await.unwrap();
                 results.push(
-                    websocket(Stream::Tcp(tcp), "/ws", &allowed, 1 << 16)
+                    websocket(Stream::Tcp(tcp), &endpoints(&allowed))
                         .await
-                        .map(|(_, p)| p),
+                        .map(|a| a.protocol),
                 );
             }
             results
@@ -411,16 +442,14 @@ mod tests {
             let mut protos = Vec::new();
             for _ in 0..2 {
                 let (tcp, _) = listener.accept().await.unwrap();
-                let (_, p) = negotiate(
+                let a = negotiate(
                     Stream::Tcp(tcp),
                     ListenerKind::Universal,
-                    "/ws",
-                    &allowed,
-                    1 << 16,
+                    &endpoints(&allowed),
                 )
                 .await
                 .unwrap();
-                protos.push(p);
+                protos.push(a.protocol);
             }
             protos
         });

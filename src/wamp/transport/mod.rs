@@ -106,6 +106,14 @@ impl Transport {
         each!(self, t => t.close().await)
     }
 
+    /// Closes with a WebSocket close code and reason (RawSocket has none: a plain close).
+    pub async fn close_with(&mut self, code: u16, reason: &str) {
+        match self {
+            Transport::WebSocket(t) => t.close_with(Some((code, reason))).await,
+            Transport::RawSocket(t) => t.close().await,
+        }
+    }
+
     /// Answers a close the peer started (the WebSocket closing handshake).
     pub async fn finish_close(&mut self) {
         each!(self, t => t.finish_close().await)

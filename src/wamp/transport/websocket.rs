@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -280,7 +280,16 @@ impl WebSocket {
     }
 
     pub async fn close(&mut self) {
-        let _ = self.ws.close(None).await;
+        self.close_with(None).await;
+    }
+
+    /// Closes with a close code and reason (the router's 1009 for a message too large).
+    pub async fn close_with(&mut self, code: Option<(u16, &str)>) {
+        let frame = code.map(|(code, reason)| CloseFrame {
+            code: code.into(),
+            reason: reason.to_string().into(),
+        });
+        let _ = self.ws.close(frame).await;
         let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
             while let Some(Ok(frame)) = self.ws.next().await {
                 if frame.is_close() {
