@@ -60,7 +60,11 @@ function parseArgs(argv) {
       if (v === undefined) usage(`${name} needs a value`);
       return v;
     };
-    const list = () => value().split(',').map((s) => s.trim()).filter(Boolean);
+    const list = () =>
+      value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     switch (name) {
       case '--quick':
         o.quick = true;
@@ -119,7 +123,12 @@ function parseArgs(argv) {
 }
 
 function usage(err) {
-  const text = fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 25).map((l) => l.replace(/^\/\/ ?/, '')).join('\n');
+  const text = fs
+    .readFileSync(__filename, 'utf8')
+    .split('\n')
+    .slice(1, 25)
+    .map((l) => l.replace(/^\/\/ ?/, ''))
+    .join('\n');
   if (err) process.stderr.write(`bench: ${err}\n\n`);
   (err ? process.stderr : process.stdout).write(text + '\n');
   process.exit(err ? 2 : 0);
@@ -234,7 +243,12 @@ async function waitQuiet(opts) {
     await sleep(1000);
     busy = await busyCores();
   }
-  return { busy_cores: round(busy, 2), loadavg: loadavg(), waited_s: round((Date.now() - t0) / 1000, 1), quiet: busy <= opts.maxBusy };
+  return {
+    busy_cores: round(busy, 2),
+    loadavg: loadavg(),
+    waited_s: round((Date.now() - t0) / 1000, 1),
+    quiet: busy <= opts.maxBusy,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -249,7 +263,13 @@ function execArgvFor(impl, opts, extra = [], role = 'client') {
   if (opts.cpuProf && (opts.cpuProf === 'both' || opts.cpuProf === impl)) {
     const dir = path.join(__dirname, 'profiles');
     fs.mkdirSync(dir, { recursive: true });
-    args.push('--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${impl}-${opts._runTag}-${role}-${process.hrtime.bigint()}.cpuprofile`);
+    args.push(
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      dir,
+      '--cpu-prof-name',
+      `${impl}-${opts._runTag}-${role}-${process.hrtime.bigint()}.cpuprofile`
+    );
   }
   return args;
 }
@@ -411,10 +431,21 @@ async function measure(router, impl, scenario, serializer, p, opts) {
       router_cpu_us_per_op: round((routerCpuS * 1e6) / ops, 2),
     };
     if (aRes.crossings) {
-      const per = (c) => ({ sends_per_op: round(c.sends / ops, 3), batches_per_op: round(c.batches / ops, 3), send_chars: c.send_chars, batch_chars: c.batch_chars });
+      const per = (c) => ({
+        sends_per_op: round(c.sends / ops, 3),
+        batches_per_op: round(c.batches / ops, 3),
+        send_chars: c.send_chars,
+        batch_chars: c.batch_chars,
+      });
       out.crossings = { active: per(aRes.crossings), passive: per(pRes.crossings) };
     }
-    if (scenario === 'rpc-latency') Object.assign(out, { p50_us: round(aRes.p50_us, 1), p90_us: round(aRes.p90_us, 1), p99_us: round(aRes.p99_us, 1), mean_us: round(aRes.mean_us, 1) });
+    if (scenario === 'rpc-latency')
+      Object.assign(out, {
+        p50_us: round(aRes.p50_us, 1),
+        p90_us: round(aRes.p90_us, 1),
+        p99_us: round(aRes.p99_us, 1),
+        mean_us: round(aRes.mean_us, 1),
+      });
     if (scenario === 'rpc-throughput') out.ops_per_s = round(ops / wallS, 0);
     if (scenario === 'pubsub-throughput') {
       out.ops_per_s = round(ops / wallS, 0);
@@ -519,7 +550,8 @@ function table(records) {
   for (const r of records) {
     if (r.error) continue;
     const key = `${r.scenario}${r.variant ? '/' + r.variant : ''}|${r.serializer}`;
-    if (!groups.has(key)) groups.set(key, { scenario: r.scenario, variant: r.variant, serializer: r.serializer, ours: [], ref: [] });
+    if (!groups.has(key))
+      groups.set(key, { scenario: r.scenario, variant: r.variant, serializer: r.serializer, ours: [], ref: [] });
     groups.get(key)[r.impl].push(r);
   }
   rows.push('| scenario | serializer | figure | ours | Autobahn\\|JS | ours / AB\\|JS | target |');
@@ -532,7 +564,7 @@ function table(records) {
       const ratio = o != null && a != null && a !== 0 ? o / a : null;
       const unitLabel = unit === '%' || unit === '/s' || unit === label ? '' : ` (${unit})`;
       rows.push(
-        `| ${name} | ${g.serializer} | ${label}${unitLabel} | ${fmt(o, unit)} | ${fmt(a, unit)} | ${ratio == null ? '–' : ratio.toFixed(2)} | ${verdict(ratio, target)} |`,
+        `| ${name} | ${g.serializer} | ${label}${unitLabel} | ${fmt(o, unit)} | ${fmt(a, unit)} | ${ratio == null ? '–' : ratio.toFixed(2)} | ${verdict(ratio, target)} |`
       );
     }
   }
@@ -548,7 +580,11 @@ function machine() {
     const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
     return r.status === 0 ? r.stdout.trim() : null;
   };
-  const crossbar = spawnSync(path.join(ROOT, '.venv', 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("crossbar"))'], { encoding: 'utf8' });
+  const crossbar = spawnSync(
+    path.join(ROOT, '.venv', 'bin', 'python'),
+    ['-c', 'import importlib.metadata as m; print(m.version("crossbar"))'],
+    { encoding: 'utf8' }
+  );
   return {
     nproc: os.cpus().length,
     cpu: model,
@@ -564,7 +600,10 @@ function machine() {
 function ensureReference() {
   if (fs.existsSync(path.join(ROOT, 'node_modules', 'autobahn-reference', 'package.json'))) return;
   console.log('bench: installing Autobahn|JS 26.3.1 (autobahn-reference) ...');
-  const r = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     console.error('bench: npm install failed');
     process.exit(1);
@@ -579,15 +618,29 @@ async function main() {
 
   const { startCrossbar: startRouter } = require(path.join(ROOT, 'scripts', 'crossbar.js'));
   const info = machine();
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d\d\dZ$/, 'Z');
   const out = opts.out || path.join(__dirname, 'results', `bench-${stamp}.jsonl`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const jsonl = fs.createWriteStream(out);
   const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
-  const header = { type: 'run', date: new Date().toISOString(), command, ...info, repeat: opts.repeat, quick: opts.quick };
+  const header = {
+    type: 'run',
+    date: new Date().toISOString(),
+    command,
+    ...info,
+    repeat: opts.repeat,
+    quick: opts.quick,
+  };
   jsonl.write(JSON.stringify(header) + '\n');
-  console.log(`bench: ${info.cpu}, ${info.nproc} cores, Node ${info.node}, Crossbar.io ${info.crossbar}, Autobahn|JS ${info.autobahn_ref}`);
-  console.log(`bench: ours = ${info.commit}${info.dirty ? ' (with uncommitted changes)' : ''}; JSON lines -> ${path.relative(process.cwd(), out)}`);
+  console.log(
+    `bench: ${info.cpu}, ${info.nproc} cores, Node ${info.node}, Crossbar.io ${info.crossbar}, Autobahn|JS ${info.autobahn_ref}`
+  );
+  console.log(
+    `bench: ours = ${info.commit}${info.dirty ? ' (with uncommitted changes)' : ''}; JSON lines -> ${path.relative(process.cwd(), out)}`
+  );
 
   const router = await startRouter();
   console.log(`bench: router ${router.url} (pid ${router.pid})`);
@@ -640,7 +693,9 @@ async function main() {
   const md = table(records);
   jsonl.write(JSON.stringify({ type: 'summary', elapsed_s: elapsed, failures, table: md }) + '\n');
   await new Promise((r) => jsonl.end(r));
-  console.log(`\n${header.date.slice(0, 10)}, ${info.cpu} (${info.nproc} cores), Node ${info.node}, Crossbar.io ${info.crossbar}; medians of ${opts.repeat}; ${elapsed} s\n`);
+  console.log(
+    `\n${header.date.slice(0, 10)}, ${info.cpu} (${info.nproc} cores), Node ${info.node}, Crossbar.io ${info.crossbar}; medians of ${opts.repeat}; ${elapsed} s\n`
+  );
   console.log(md);
   console.log(`\nJSON lines: ${path.relative(process.cwd(), out)}`);
   if (failures) {
@@ -654,13 +709,25 @@ function summary(r) {
   if (r.p50_us != null) s.push(`p50 ${r.p50_us} µs, p99 ${r.p99_us} µs`);
   if (r.ops_per_s != null) s.push(`${r.ops_per_s}/s`);
   if (r.mib_per_s != null) s.push(`${r.mib_per_s} MiB/s`);
-  if (r.active_cpu_us_per_op != null) s.push(`cpu/op ${r.active_cpu_us_per_op} + ${r.passive_cpu_us_per_op} µs, router ${Math.round(r.router_cpu_share * 100)}%`);
-  if (r.idle_rss != null) s.push(`rss idle ${(r.idle_rss / MIB).toFixed(1)} MiB, ${r.subscriptions} subs ${(r.subs_rss / MIB).toFixed(1)} MiB`);
+  if (r.active_cpu_us_per_op != null)
+    s.push(
+      `cpu/op ${r.active_cpu_us_per_op} + ${r.passive_cpu_us_per_op} µs, router ${Math.round(r.router_cpu_share * 100)}%`
+    );
+  if (r.idle_rss != null)
+    s.push(
+      `rss idle ${(r.idle_rss / MIB).toFixed(1)} MiB, ${r.subscriptions} subs ${(r.subs_rss / MIB).toFixed(1)} MiB`
+    );
   if (r.crossings) {
-    const t = (c) => Object.entries(c.threads || {}).map(([k, v]) => `${k} ${round(v / r.ops, 1)}`).join(', ');
+    const t = (c) =>
+      Object.entries(c.threads || {})
+        .map(([k, v]) => `${k} ${round(v / r.ops, 1)}`)
+        .join(', ');
     s.push(`µs/op by thread: active [${t(r.active_cpu)}] passive [${t(r.passive_cpu)}]`);
   }
-  if (r.crossings) s.push(`crossings/op: active ${r.crossings.active.sends_per_op} sends + ${r.crossings.active.batches_per_op} batches, passive ${r.crossings.passive.sends_per_op} + ${r.crossings.passive.batches_per_op}`);
+  if (r.crossings)
+    s.push(
+      `crossings/op: active ${r.crossings.active.sends_per_op} sends + ${r.crossings.active.batches_per_op} batches, passive ${r.crossings.passive.sends_per_op} + ${r.crossings.passive.batches_per_op}`
+    );
   if (r.warning) s.push(`WARNING ${r.warning}`);
   s.push(`(busy ${r.load.busy_cores}, load ${r.load.loadavg[0]})`);
   return s.join('; ');
