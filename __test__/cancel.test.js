@@ -7,7 +7,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const autobahn = require('..');
 const { useRouter, uniqueUri, deferred, withTimeout } = require('./helpers/session');
-const { routerKind } = require('./helpers/router');
+const { routerKind, GOODBYE_REPLY } = require('./helpers/router');
 
 const T = { timeout: 20000 };
 
@@ -140,7 +140,7 @@ describe('canceling and timeouts', () => {
     await invoked;
     callee.connection.close();
     const reason = await withTimeout(aborted, 5000, 'abort on close');
-    assert.equal(reason.error, 'wamp.close.normal');
+    assert.equal(reason.error, GOODBYE_REPLY);
     assert.ok((await outcome) instanceof autobahn.Error);
   });
 });

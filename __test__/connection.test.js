@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const autobahn = require('..');
-const { startRouter, freePort } = require('./helpers/router');
+const { startRouter, freePort, GOODBYE_REPLY } = require('./helpers/router');
 
 let router;
 test.before(async () => {
@@ -98,7 +98,7 @@ test('onopen gets the session and WELCOME details with transport info', { timeou
   const closed = await w.next('close');
   assert.equal(closed.reason, 'closed');
   assert.deepEqual(closed.details, {
-    reason: 'wamp.close.normal',
+    reason: GOODBYE_REPLY,
     message: '',
     retry_delay: null,
     retry_count: null,
@@ -270,7 +270,7 @@ test('lost: a router crash reconnects, and pending calls are rejected', { timeou
   do last = await w.next('close');
   while (last.details.will_retry);
   assert.equal(last.reason, 'closed');
-  assert.equal(last.details.reason, 'wamp.close.normal');
+  assert.equal(last.details.reason, GOODBYE_REPLY);
   callee.close(); // whatever state its reconnect loop is in
 });
 

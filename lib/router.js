@@ -250,7 +250,8 @@ function normalizePrincipal(p, method, key) {
       for (const k of ['kdf', 'salt', 'stored-key', 'server-key']) out[k] = checkString(p[k], `${key}.${k}`);
       checkOneOf(out.kdf, ['argon2id-13', 'pbkdf2'], `${key}.kdf`);
       out.iterations = checkInteger(p.iterations, `${key}.iterations`, 1, 0xffffffff);
-      if (p.memory !== undefined) out.memory = checkInteger(p.memory, `${key}.memory`, 1, 0xffffffff);
+      // pbkdf2 credentials carry memory 0 (Autobahn|Python and derive_credential write it).
+      if (p.memory !== undefined) out.memory = checkInteger(p.memory, `${key}.memory`, 0, 0xffffffff);
       break;
     default:
       break;

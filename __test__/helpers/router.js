@@ -218,6 +218,12 @@ function venvPython() {
   return require('../../scripts/install-router').ensureRouter({ quiet: true }).python;
 }
 
+/**
+ * The router's answer to a client's GOODBYE, which the client reports in onclose details: the
+ * spec's `wamp.close.goodbye_and_out`; Crossbar.io 26.10.1 answers `wamp.close.normal`.
+ */
+const GOODBYE_REPLY = routerKind === 'crossbar' ? 'wamp.close.normal' : 'wamp.close.goodbye_and_out';
+
 /** Starts the router named by ROUTER (see the top of this file). */
 function startRouter(opts = {}) {
   return routerKind === 'crossbar' ? startCrossbarRouter(opts) : startEmbedded(opts);
@@ -228,6 +234,7 @@ module.exports = {
   startEmbedded,
   startCrossbar: startCrossbarRouter,
   routerKind,
+  GOODBYE_REPLY,
   venvPython,
   freePort,
   probeWamp,

@@ -105,8 +105,10 @@ impl Realm {
             .ok_or_else(|| no_such_subscription(id))
     }
 
+    /// The reason: the third positional argument (Crossbar.io's signature) or `reason=`.
     fn revocation_reason(m: &MetaArgs) -> Result<Option<String>, MetaError> {
-        match m.kwarg_str("reason") {
+        let positional = m.args.get(2).and_then(serde_json::Value::as_str);
+        match positional.or_else(|| m.kwarg_str("reason")) {
             None => Ok(None),
             Some(r) if uri::is_valid_exact(r) => Ok(Some(r.to_string())),
             Some(r) => Err((
