@@ -39,15 +39,14 @@ class FakeNativeRouter {
   }
   start(configJson) {
     this.config = JSON.parse(configJson);
+    // The native answer: {listening: [{type, url}]}, or {error, code} when it cannot start.
     return Promise.resolve(
-      JSON.stringify(
-        this.config.transports.map((t, i) => ({
+      JSON.stringify({
+        listening: this.config.transports.map((t, i) => ({
           type: t.type,
           url: t.type === 'rawsocket' ? `rs://127.0.0.1:${40000 + i}` : `ws://127.0.0.1:${40000 + i}${t.path}`,
-          host: '127.0.0.1',
-          port: 40000 + i,
-        }))
-      )
+        })),
+      })
     );
   }
   stop() {
@@ -422,13 +421,11 @@ describe('Router lifecycle and dynamic authentication (JavaScript side, fake nat
       start(configJson) {
         if (!failNext) return super.start(configJson);
         failNext = false;
-        const err = new Error('address in use');
-        err.code = 'ROUTER_LISTEN';
-        return Promise.reject(err);
+        return Promise.resolve(JSON.stringify({ error: 'cannot listen on 127.0.0.1:0: address in use', code: 'ROUTER_LISTEN' }));
       }
     }
     const router = new Router({}, { NativeRouter: Flaky });
-    await assert.rejects(router.start(), { code: 'ROUTER_LISTEN' });
+    await assert.rejects(router.start(), { code: 'ROUTER_LISTEN', message: /address in use/ });
     assert.equal(router._keepAlive, null, 'a failed start holds nothing');
     const started = router.start();
     const stopped = router.stop();
