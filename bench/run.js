@@ -7,11 +7,14 @@
 //   npm run bench -- --quick                        smaller counts, 1 repetition (~3 min)
 //   npm run bench -- --scenario rpc-throughput,pubsub-throughput --serializer msgpack
 //   npm run bench -- --impl ours --cpu-prof         profile our client workers (bench/profiles/)
+//   npm run bench -- --router both                  embedded router against Crossbar.io (~6 min)
+//   npm run bench -- --router both --quick          the same, smaller counts, 1 repetition
 //
 // Options:
 //   --quick                 smaller counts, --repeat 1
 //   --repeat N              repetitions of every measurement (default 3; the table shows medians)
 //   --scenario a,b          rpc-latency, rpc-throughput, pubsub-throughput, large-payload, memory
+//                           (with --router: router-memory instead of memory)
 //   --serializer a,b        json, msgpack (default both; cbor works too)
 //   --transport T           websocket (default) or rawsocket (TCP, same router port; Autobahn|JS's
 //                           RawSocket speaks JSON only)
@@ -23,9 +26,14 @@
 //   --cpu-prof[=ours|ref|both]  run the workers under node --cpu-prof (profiles in bench/profiles/)
 //   --crossings             count JS<->engine crossings per operation (ours; a diagnostic)
 //   --no-bootstrap          do not install/build anything first (the addon must exist)
+//   --router [R]            compare the routers instead of the clients: embedded (this package's
+//                           router, bin/autobahn-router.js), crossbar, or both (the default); our
+//                           client (--impl ours) on both, alternating; scenarios rpc-throughput,
+//                           pubsub-throughput, rpc-latency and router-memory (1,000 sessions with
+//                           10 subscriptions each; large-payload works too)
 'use strict';
 
-const { fork, spawnSync } = require('node:child_process');
+const { fork, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -38,6 +46,10 @@ const MIB = 1 << 20;
 // options
 
 const SCENARIOS = ['rpc-latency', 'rpc-throughput', 'pubsub-throughput', 'large-payload', 'memory'];
+// --router: the routers compared, and the scenarios run by default
+const ROUTERS = ['embedded', 'crossbar'];
+const ROUTER_SCENARIOS = ['rpc-throughput', 'pubsub-throughput', 'rpc-latency', 'router-memory'];
+const ROUTER_NAMES = { embedded: 'embedded', crossbar: 'Crossbar.io' };
 
 function parseArgs(argv) {
   const o = {
@@ -52,7 +64,10 @@ function parseArgs(argv) {
     out: null,
     cpuProf: null,
     bootstrap: true,
+    routers: null, // --router: ['embedded', 'crossbar'] or one of them
   };
+  let scenariosGiven = false;
+  let implsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -76,7 +91,10 @@ function parseArgs(argv) {
       case '--scenario':
       case '--scenarios':
         o.scenarios = list();
-        for (const s of o.scenarios) if (!SCENARIOS.includes(s)) usage(`unknown scenario ${s}`);
+        scenariosGiven = true;
+        for (const s of o.scenarios) {
+          if (!SCENARIOS.includes(s) && !ROUTER_SCENARIOS.includes(s)) usage(`unknown scenario ${s}`);
+        }
         break;
       case '--transport':
         o.transport = value();
@@ -89,6 +107,7 @@ function parseArgs(argv) {
         break;
       case '--impl':
         o.impls = list();
+        implsGiven = true;
         for (const s of o.impls) if (!['ours', 'ref'].includes(s)) usage(`unknown impl ${s}`);
         break;
       case '--max-busy':
@@ -110,6 +129,15 @@ function parseArgs(argv) {
       case '--no-bootstrap':
         o.bootstrap = false;
         break;
+      case '--router': {
+        // the value is optional: --router alone means both
+        let v = inline;
+        if (v === undefined && ['embedded', 'crossbar', 'both'].includes(argv[i + 1])) v = argv[++i];
+        if (v === undefined) v = 'both';
+        if (!['embedded', 'crossbar', 'both'].includes(v)) usage('--router embedded|crossbar|both');
+        o.routers = v === 'both' ? ROUTERS.slice() : [v];
+        break;
+      }
       case '--help':
       case '-h':
         usage(null);
@@ -119,14 +147,21 @@ function parseArgs(argv) {
     }
   }
   if (o.repeat == null) o.repeat = o.quick ? 1 : 3;
+  if (o.routers) {
+    if (!scenariosGiven) o.scenarios = ROUTER_SCENARIOS.slice();
+    if (!implsGiven) o.impls = ['ours'];
+    if (o.scenarios.includes('memory')) usage("--router: the memory scenario is the client's; use router-memory");
+  } else if (o.scenarios.includes('router-memory')) {
+    usage('router-memory needs --router');
+  }
   return o;
 }
 
 function usage(err) {
-  const text = fs
-    .readFileSync(__filename, 'utf8')
+  const text0 = fs.readFileSync(__filename, 'utf8');
+  const text = text0
     .split('\n')
-    .slice(1, 25)
+    .slice(1, text0.split('\n').indexOf("'use strict';"))
     .map((l) => l.replace(/^\/\/ ?/, ''))
     .join('\n');
   if (err) process.stderr.write(`bench: ${err}\n\n`);
@@ -146,6 +181,9 @@ function params(scenario, quick) {
       return { echoes: quick ? 10 : 50, size: MIB, warmup: 3, max_s: quick ? 4 : 10, min_echoes: 5 };
     case 'memory':
       return { subscriptions: 10000 };
+    case 'router-memory':
+      // 1,000 sessions over 4 client processes, 10 subscriptions (topics of their own) each
+      return { sessions: 1000, processes: 4, subscriptions_per_session: 10, concurrency: 50, settle_ms: 1500 };
     default:
       throw new Error(scenario);
   }
@@ -200,10 +238,53 @@ function treeCpu(pids) {
   return m;
 }
 
+// The same, precise: nanoseconds on CPU (sum_exec_runtime, /proc/<pid>/task/<tid>/schedstat) of
+// every thread of the tree, by thread. /proc/<pid>/stat counts in clock ticks (10 ms), which is
+// coarse for the embedded router: it routes 50,000 calls in ~250 ms of CPU. Threads that end
+// within the window are missed (the routers' threads live as long as the router).
+function treeExec(pids) {
+  const m = new Map();
+  for (const pid of pids) {
+    let tids;
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        if (Number.isFinite(ns)) m.set(`${pid}/${tid}`, ns / 1e9);
+      } catch {
+        // gone, or no schedstat
+      }
+    }
+  }
+  return m;
+}
+
 function cpuDelta(a, b) {
   let sum = 0;
   for (const [pid, v] of b) sum += v - (a.get(pid) || 0);
   return sum;
+}
+
+// Resident memory (VmRSS) of each process of the tree, in bytes: { total, largest }.
+function treeRss(pids) {
+  let total = 0;
+  let largest = 0;
+  for (const pid of pids) {
+    let kib = 0;
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kib = m ? Number(m[1]) : 0;
+    } catch {
+      // gone
+    }
+    total += kib * 1024;
+    largest = Math.max(largest, kib * 1024);
+  }
+  return { total, largest };
 }
 
 function procStatTotals() {
@@ -364,6 +445,188 @@ function killWorkers() {
   }
 }
 
+// ---------------------------------------------------------------------------
+// routers (--router)
+
+const EMBEDDED_ROUTERS = new Set();
+
+function killEmbeddedRouters() {
+  for (const p of EMBEDDED_ROUTERS) {
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+// Runs the embedded router as a process of its own (bin/autobahn-router.js), with the same node
+// config as Crossbar.io (scripts/crossbar-config.json: realm1, anonymous may do everything,
+// caller and publisher disclosed, a universal transport) on a free loopback port. Resolves
+// { kind, url, port, realm, pid, logFile, stop() } once the router prints that it is ready.
+// On Linux it runs under `setpriv --pdeathsig KILL`, so it ends with this process even when this
+// process is killed.
+async function startEmbedded() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autobahn-bench-router-'));
+  const configFile = path.join(dir, 'config.json');
+  const template = fs.readFileSync(path.join(ROOT, 'scripts', 'crossbar-config.json'), 'utf8');
+  fs.writeFileSync(configFile, template.replace(/"%%PORT%%"/g, '0'));
+  const logFile = path.join(dir, 'router.log');
+  const logFd = fs.openSync(logFile, 'a');
+  const routerArgs = [path.join(ROOT, 'bin', 'autobahn-router.js'), '--port', '0', '--config', configFile];
+  const usePdeathsig = process.platform === 'linux' && fs.existsSync('/usr/bin/setpriv');
+  const [cmd, args] = usePdeathsig
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, ...routerArgs]]
+    : [process.execPath, routerArgs];
+  let proc;
+  try {
+    proc = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', logFd] });
+  } finally {
+    fs.closeSync(logFd);
+  }
+  EMBEDDED_ROUTERS.add(proc);
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  exited.then(() => EMBEDDED_ROUTERS.delete(proc));
+  const t0 = Date.now();
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    let first = null;
+    const timer = setTimeout(() => reject(new Error('embedded router: not ready within 30 s')), 30000);
+    proc.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl).trim();
+        out = out.slice(nl + 1);
+        const m = /^listening (ws:\/\/\S+)$/.exec(line);
+        if (m && !first) first = m[1];
+        if (line === 'autobahn-router ready') {
+          clearTimeout(timer);
+          if (first) resolve(first);
+          else reject(new Error('embedded router: ready without a ws:// listener'));
+        }
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      let log = '';
+      try {
+        log = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-20).join('\n');
+      } catch {
+        // none
+      }
+      reject(new Error(`embedded router exited (code ${code}, signal ${signal}) before it was ready\n${log}`));
+    });
+  }).catch((err) => {
+    proc.kill('SIGKILL');
+    throw err;
+  });
+  return {
+    kind: 'embedded',
+    url,
+    port: Number(new URL(url).port),
+    realm: 'realm1',
+    pid: proc.pid,
+    logFile,
+    startupMs: Date.now() - t0,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (process.env.ROUTER_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startRouterOf(kind) {
+  if (kind === 'embedded') return startEmbedded();
+  const { startCrossbar } = require(path.join(ROOT, 'scripts', 'crossbar.js'));
+  const router = await startCrossbar();
+  router.kind = 'crossbar';
+  return router;
+}
+
+// router-memory: a fresh router of `kind`, its RSS once started, with params.sessions sessions
+// (spread over params.processes client processes), and after each session subscribed to
+// params.subscriptions_per_session topics of its own (all distinct: sessions x subscriptions
+// subscriptions in the router). RSS is that of the router's process tree (Crossbar.io: the
+// controller and the router worker; `*_largest` is the largest process of the tree).
+async function measureRouterMemory(kind, impl, serializer, p, opts) {
+  const router = await startRouterOf(kind);
+  const workers = [];
+  try {
+    const pids = () => processTree(router.pid);
+    await sleep(p.settle_ms);
+    const idle = treeRss(pids());
+    const c0 = treeExec(pids());
+    const base = {
+      url: router.url,
+      port: router.port,
+      transport: opts.transport,
+      realm: router.realm,
+      impl,
+      serializer,
+    };
+    const per = Math.ceil(p.sessions / p.processes);
+    for (let k = 0; k < p.processes; k++) {
+      const n = Math.min(per, p.sessions - k * per);
+      if (n <= 0) break;
+      const w = new Worker(impl, opts, [], 'sessions');
+      workers.push(w);
+      w.send({
+        cmd: 'init',
+        ...base,
+        scenario: 'router-memory',
+        role: 'sessions',
+        index: k,
+        params: { ...p, sessions: n },
+      });
+    }
+    const ready = [];
+    for (const w of workers) ready.push(await w.expect('ready', 120000));
+    const joinS = Math.max(...ready.map((r) => r.join_ms)) / 1000; // the slowest client process
+    const c1 = treeExec(pids());
+    await sleep(p.settle_ms);
+    const withSessions = treeRss(pids());
+    const w0 = process.hrtime.bigint();
+    for (const w of workers) w.send({ cmd: 'start' });
+    const done = [];
+    for (const w of workers) done.push(await w.expect('done', 120000));
+    const subscribeS = Number(process.hrtime.bigint() - w0) / 1e9;
+    const c2 = treeExec(pids());
+    await sleep(p.settle_ms);
+    const withSubs = treeRss(pids());
+    const sessions = ready.reduce((a, r) => a + r.sessions, 0);
+    const subscriptions = done.reduce((a, r) => a + r.subscriptions, 0);
+    const out = {
+      protocol: ready[0].protocol,
+      router_pids: pids().length,
+      sessions,
+      subscriptions,
+      rss_idle: idle.total,
+      rss_sessions: withSessions.total,
+      rss_subs: withSubs.total,
+      rss_idle_largest: idle.largest,
+      rss_subs_largest: withSubs.largest,
+      rss_per_session: (withSubs.total - idle.total) / sessions,
+      join_s: round(joinS, 3),
+      subscribe_s: round(subscribeS, 3),
+      router_cpu_us_per_join: round((cpuDelta(c0, c1) * 1e6) / sessions, 1),
+      router_cpu_us_per_subscribe: round((cpuDelta(c1, c2) * 1e6) / subscriptions, 1),
+    };
+    if (sessions !== p.sessions || subscriptions !== p.sessions * p.subscriptions_per_session) {
+      out.warning = `${sessions} sessions, ${subscriptions} subscriptions`;
+    }
+    return out;
+  } finally {
+    await Promise.all(workers.map((w) => w.end()));
+    await router.stop();
+  }
+}
+
 // One measurement: a passive client (callee/subscriber) and an active one (caller/publisher),
 // both of the same implementation, each in its own process.
 async function measure(router, impl, scenario, serializer, p, opts) {
@@ -406,12 +669,15 @@ async function measure(router, impl, scenario, serializer, p, opts) {
     passive.send({ cmd: 'start' });
     await passive.expect('started', 10000);
     const r0 = treeCpu(routerPids);
+    const e0 = treeExec(routerPids);
     const w0 = process.hrtime.bigint();
     active.send({ cmd: 'start' });
     const aRes = await active.expect('done', timeout);
     if (scenario === 'pubsub-throughput') await passive.expect('done', timeout);
     const wallS = Number(process.hrtime.bigint() - w0) / 1e9;
     const r1 = treeCpu(routerPids);
+    const e1 = treeExec(routerPids);
+    const routerRss = treeRss(routerPids).total;
     passive.send({ cmd: 'stop' });
     const pRes = await passive.expect('stopped', 10000);
 
@@ -429,7 +695,15 @@ async function measure(router, impl, scenario, serializer, p, opts) {
       router_cpu_s: round(routerCpuS, 3),
       router_cpu_share: round(routerCpuS / wallS, 3), // fraction of one core
       router_cpu_us_per_op: round((routerCpuS * 1e6) / ops, 2),
+      router_rss: routerRss,
     };
+    if (e1.size) {
+      // --router reports these (the same figures from the threads' time on CPU in ns)
+      const execS = cpuDelta(e0, e1);
+      out.router_exec_s = round(execS, 4);
+      out.router_exec_share = round(execS / wallS, 3);
+      out.router_exec_us_per_op = round((execS * 1e6) / ops, 2);
+    }
     if (aRes.crossings) {
       const per = (c) => ({
         sends_per_op: round(c.sends / ops, 3),
@@ -523,10 +797,51 @@ const FIGURES = {
   ],
 };
 
+// --router: the same scenarios with our client through each router; ratio = embedded / Crossbar.io
+const ROUTER_FIGURES = {
+  'rpc-throughput': [
+    ['calls/s', 'ops_per_s', '/s', 'higher', { min: 8 }],
+    ['router CPU/call', 'router_exec_us_per_op', 'µs', 'lower'],
+    ['router CPU share', 'router_exec_share', '%', 'info'],
+    ['caller CPU/call', 'active_cpu_us_per_op', 'µs', 'info'],
+    ['callee CPU/call', 'passive_cpu_us_per_op', 'µs', 'info'],
+  ],
+  'pubsub-throughput': [
+    ['events/s', 'ops_per_s', '/s', 'higher', { min: 10 }],
+    ['router CPU/event', 'router_exec_us_per_op', 'µs', 'lower'],
+    ['router CPU share', 'router_exec_share', '%', 'info'],
+    ['publisher CPU/event', 'active_cpu_us_per_op', 'µs', 'info'],
+    ['subscriber CPU/event', 'passive_cpu_us_per_op', 'µs', 'info'],
+  ],
+  'rpc-latency': [
+    ['p50', 'p50_us', 'µs', 'lower', { max: 0.25 }],
+    ['p99', 'p99_us', 'µs', 'lower'],
+    ['router CPU/call', 'router_exec_us_per_op', 'µs', 'lower'],
+    ['router CPU share', 'router_exec_share', '%', 'info'],
+    ['caller CPU/call', 'active_cpu_us_per_op', 'µs', 'info'],
+    ['callee CPU/call', 'passive_cpu_us_per_op', 'µs', 'info'],
+  ],
+  'large-payload': [
+    ['MiB/s', 'mib_per_s', 'MiB/s', 'higher'],
+    ['router CPU/echo', 'router_exec_us_per_op', 'µs', 'lower'],
+    ['router CPU share', 'router_exec_share', '%', 'info'],
+  ],
+  'router-memory': [
+    ['router RSS, started', 'rss_idle', 'MiB', 'lower'],
+    ['router RSS, 1,000 sessions', 'rss_sessions', 'MiB', 'lower'],
+    ['router RSS, + 10,000 subscriptions', 'rss_subs', 'MiB', 'lower'],
+    ['RSS per session (10 subscriptions)', 'rss_per_session', 'KiB', 'lower'],
+    ['largest router process, 10,000 subscriptions', 'rss_subs_largest', 'MiB', 'info'],
+    ['router CPU/join (connect, HELLO)', 'router_cpu_us_per_join', 'µs', 'lower'],
+    ['router CPU/subscribe', 'router_cpu_us_per_subscribe', 'µs', 'lower'],
+  ],
+};
+
 function fmt(v, unit) {
   if (v == null) return '–';
   if (unit === '%') return `${Math.round(v * 100)}%`;
   if (unit === 'MiB') return (v / MIB).toFixed(1);
+  if (unit === 'KiB') return (v / 1024).toFixed(1);
   if (unit === '/s') return v >= 10000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v));
   if (v >= 1000) return String(Math.round(v));
   if (v >= 100) return v.toFixed(0);
@@ -566,6 +881,49 @@ function table(records) {
       rows.push(
         `| ${name} | ${g.serializer} | ${label}${unitLabel} | ${fmt(o, unit)} | ${fmt(a, unit)} | ${ratio == null ? '–' : ratio.toFixed(2)} | ${verdict(ratio, target)} |`
       );
+    }
+  }
+  return rows.join('\n');
+}
+
+// where the threads' time on CPU could not be read (no schedstat), the figure from /proc/<pid>/stat
+const TICK_FIGURE = { router_exec_us_per_op: 'router_cpu_us_per_op', router_exec_share: 'router_cpu_share' };
+
+// --router: one column per router, our client (a group per client when --impl names several)
+function routerTable(records, routers) {
+  const rows = [];
+  const groups = new Map();
+  for (const r of records) {
+    if (r.error) continue;
+    const key = `${r.scenario}${r.variant ? '/' + r.variant : ''}|${r.serializer}|${r.impl}`;
+    if (!groups.has(key)) {
+      groups.set(key, {
+        scenario: r.scenario,
+        variant: r.variant,
+        serializer: r.serializer,
+        impl: r.impl,
+        embedded: [],
+        crossbar: [],
+      });
+    }
+    groups.get(key)[r.router].push(r);
+  }
+  const impls = new Set(records.map((r) => r.impl));
+  const [a, b] = routers.length === 2 ? routers : [routers[0], null];
+  const head = [ROUTER_NAMES[a], b ? ROUTER_NAMES[b] : null].filter(Boolean);
+  rows.push(`| scenario | serializer | figure | ${head.join(' | ')} |${b ? ` ${head.join(' / ')} | target |` : ''}`);
+  rows.push(`|---|---|---|${head.map(() => '---:|').join('')}${b ? '---:|---|' : ''}`);
+  for (const g of groups.values()) {
+    const name = g.scenario + (g.variant ? ` (${g.variant})` : '') + (impls.size > 1 ? ` [${g.impl}]` : '');
+    for (const [label, field, unit, , target] of ROUTER_FIGURES[g.scenario]) {
+      const get = (r) => (r[field] != null ? r[field] : r[TICK_FIGURE[field]]);
+      const x = median(g[a].map(get));
+      const y = b ? median(g[b].map(get)) : null;
+      const ratio = x != null && y != null && y !== 0 ? x / y : null;
+      const unitLabel = unit === '%' || unit === '/s' || unit === label ? '' : ` (${unit})`;
+      const cells = [fmt(x, unit)];
+      if (b) cells.push(fmt(y, unit), ratio == null ? '–' : ratio.toFixed(2), verdict(ratio, target));
+      rows.push(`| ${name} | ${g.serializer} | ${label}${unitLabel} | ${cells.join(' | ')} |`);
     }
   }
   return rows.join('\n');
@@ -633,6 +991,7 @@ async function main() {
     ...info,
     repeat: opts.repeat,
     quick: opts.quick,
+    routers: opts.routers || undefined,
   };
   jsonl.write(JSON.stringify(header) + '\n');
   console.log(
@@ -642,20 +1001,40 @@ async function main() {
     `bench: ours = ${info.commit}${info.dirty ? ' (with uncommitted changes)' : ''}; JSON lines -> ${path.relative(process.cwd(), out)}`
   );
 
-  const router = await startRouter();
-  console.log(`bench: router ${router.url} (pid ${router.pid})`);
+  // the routers: Crossbar.io alone, or with --router each router compared, as a process of its
+  // own, all started now and running to the end (router-memory starts fresh ones of its own)
+  const routers = {};
+  try {
+    if (!opts.routers) {
+      routers.crossbar = await startRouter();
+      console.log(`bench: router ${routers.crossbar.url} (pid ${routers.crossbar.pid})`);
+    } else if (opts.scenarios.some((s) => s !== 'router-memory')) {
+      for (const kind of opts.routers) {
+        routers[kind] = await startRouterOf(kind);
+        console.log(`bench: ${ROUTER_NAMES[kind]} router ${routers[kind].url} (pid ${routers[kind].pid})`);
+      }
+    }
+  } catch (err) {
+    for (const r of Object.values(routers)) await r.stop();
+    throw err;
+  }
 
-  // the measurements, in order: every scenario/serializer for both clients, alternating, and
-  // the client that goes first alternates between repetitions
+  // the measurements, in order: every scenario/serializer for both clients (or, with --router,
+  // through both routers), alternating, and the one that goes first alternates between repetitions
   const plan = [];
+  const alternate = (xs, rep) => (rep % 2 ? xs : xs.slice().reverse());
   for (let rep = 1; rep <= opts.repeat; rep++) {
     for (const scenario of opts.scenarios) {
-      const sers = scenario === 'memory' ? [opts.serializers[0]] : opts.serializers;
+      const sers = scenario === 'memory' || scenario === 'router-memory' ? [opts.serializers[0]] : opts.serializers;
       const variants = scenario === 'large-payload' ? ['string', 'binary'] : [null];
       for (const serializer of sers) {
         for (const variant of variants) {
-          const impls = rep % 2 ? opts.impls : opts.impls.slice().reverse();
-          for (const impl of impls) plan.push({ rep, scenario, serializer, variant, impl });
+          for (const impl of alternate(opts.impls, rep)) {
+            if (!opts.routers) plan.push({ rep, scenario, serializer, variant, impl });
+            else
+              for (const router of alternate(opts.routers, rep))
+                plan.push({ rep, scenario, serializer, variant, impl, router });
+          }
         }
       }
     }
@@ -669,13 +1048,19 @@ async function main() {
       const m = plan[i];
       const p = params(m.scenario, opts.quick);
       if (m.variant) p.variant = m.variant;
-      const label = `${m.scenario}${m.variant ? '/' + m.variant : ''} ${m.serializer} ${m.impl} #${m.rep}`;
+      const via = m.router ? ` via ${m.router}` : '';
+      const label = `${m.scenario}${m.variant ? '/' + m.variant : ''} ${m.serializer} ${m.impl}${via} #${m.rep}`;
       opts._runTag = `${m.scenario}${m.variant ? '-' + m.variant : ''}-${m.serializer}`;
       const quiet = await waitQuiet(opts);
       process.stdout.write(`[${i + 1}/${plan.length}] ${label} ... `);
       const rec = { type: 'result', ...m, variant: m.variant || undefined, params: p, load: quiet };
       try {
-        Object.assign(rec, await measure(router, m.impl, m.scenario, m.serializer, p, opts));
+        if (m.scenario === 'router-memory') {
+          Object.assign(rec, await measureRouterMemory(m.router, m.impl, m.serializer, p, opts));
+        } else {
+          const router = routers[m.router || 'crossbar'];
+          Object.assign(rec, await measure(router, m.impl, m.scenario, m.serializer, p, opts));
+        }
         process.stdout.write(summary(rec) + '\n');
       } catch (err) {
         failures++;
@@ -687,10 +1072,10 @@ async function main() {
     }
   } finally {
     killWorkers();
-    await router.stop();
+    for (const r of Object.values(routers)) await r.stop();
   }
   const elapsed = Math.round((Date.now() - t0) / 1000);
-  const md = table(records);
+  const md = opts.routers ? routerTable(records, opts.routers) : table(records);
   jsonl.write(JSON.stringify({ type: 'summary', elapsed_s: elapsed, failures, table: md }) + '\n');
   await new Promise((r) => jsonl.end(r));
   console.log(
@@ -713,6 +1098,13 @@ function summary(r) {
     s.push(
       `cpu/op ${r.active_cpu_us_per_op} + ${r.passive_cpu_us_per_op} µs, router ${Math.round(r.router_cpu_share * 100)}%`
     );
+  if (r.rss_subs != null) {
+    s.push(
+      `router rss started ${(r.rss_idle / MIB).toFixed(1)} MiB, ${r.sessions} sessions ${(r.rss_sessions / MIB).toFixed(1)} MiB, ` +
+        `${r.subscriptions} subs ${(r.rss_subs / MIB).toFixed(1)} MiB; join ${r.join_s} s, router CPU/join ${r.router_cpu_us_per_join} µs, /subscribe ${r.router_cpu_us_per_subscribe} µs`
+    );
+  }
+  if (r.router && r.router_rss != null) s.push(`router rss ${(r.router_rss / MIB).toFixed(1)} MiB`);
   if (r.idle_rss != null)
     s.push(
       `rss idle ${(r.idle_rss / MIB).toFixed(1)} MiB, ${r.subscriptions} subs ${(r.subs_rss / MIB).toFixed(1)} MiB`
@@ -733,9 +1125,13 @@ function summary(r) {
   return s.join('; ');
 }
 
-process.on('exit', killWorkers);
+process.on('exit', () => {
+  killWorkers();
+  killEmbeddedRouters();
+});
 main().catch((err) => {
   killWorkers();
+  killEmbeddedRouters();
   console.error(err);
   process.exit(1);
 });

@@ -10,6 +10,10 @@
 //   worker -> {type: 'stopped', cpu, count, ...}
 //   parent -> {cmd: 'exit'}
 //
+// Role 'sessions' (router-memory, bench/run.js --router): init opens params.sessions sessions and
+// answers {type: 'ready'}; start subscribes each of them to params.subscriptions_per_session
+// topics of its own and answers {type: 'done'}; exit closes them all.
+//
 // impl 'ours' loads this repository's package; 'ref' loads Autobahn|JS 26.3.1 (npm alias
 // autobahn-reference), which needs a global WebSocket (Node 22+, or Node 20 with
 // --experimental-websocket; bench/run.js passes the flag).
@@ -66,26 +70,37 @@ function serializers(name) {
   throw new Error(`unknown serializer ${name}`);
 }
 
-function connect() {
+// Opens one connection; resolves { connection, session } once the session has joined.
+function openSession() {
   return new Promise((resolve, reject) => {
     const transport =
       cfg.transport === 'rawsocket'
         ? { type: 'rawsocket', host: '127.0.0.1', port: cfg.port, serializers: serializers(cfg.serializer) }
         : { type: 'websocket', url: cfg.url, serializers: serializers(cfg.serializer) };
-    connection = new autobahn.Connection({
+    const c = new autobahn.Connection({
       url: cfg.url,
       realm: cfg.realm,
       transports: [transport],
       serializers: serializers(cfg.serializer),
       max_retries: 0,
     });
-    connection.onopen = (s) => resolve(s);
-    connection.onclose = (reason, details) => {
-      if (!session) reject(new Error(`connection failed: ${reason} ${JSON.stringify(details)}`));
+    let joined = false;
+    c.onopen = (s) => {
+      joined = true;
+      resolve({ connection: c, session: s });
+    };
+    c.onclose = (reason, details) => {
+      if (!joined) reject(new Error(`connection failed: ${reason} ${JSON.stringify(details)}`));
       return true;
     };
-    connection.open();
+    c.open();
   });
+}
+
+async function connect() {
+  const opened = await openSession();
+  connection = opened.connection;
+  return opened.session;
 }
 
 // --crossings (ours only): count the crossings between JavaScript and the engine: native
@@ -373,6 +388,41 @@ async function runMemory() {
 }
 
 // ---------------------------------------------------------------------------
+// sessions (router-memory): many sessions in this process, each with subscriptions of its own,
+// for the router's memory; this process's own figures are not measured
+
+let sessions = [];
+
+async function openSessions() {
+  const { sessions: n, concurrency } = cfg.params;
+  const w0 = performance.now();
+  let next = 0;
+  const opener = async () => {
+    while (next < n) {
+      next++;
+      sessions.push(await openSession());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency || 50, n) }, opener));
+  return performance.now() - w0;
+}
+
+async function subscribeSessions() {
+  const per = cfg.params.subscriptions_per_session;
+  const handler = () => {};
+  const w0 = performance.now();
+  let count = 0;
+  for (let i = 0; i < sessions.length; i += 50) {
+    const pending = [];
+    for (const [k, { session: s }] of sessions.slice(i, i + 50).entries()) {
+      for (let j = 0; j < per; j++) pending.push(s.subscribe(`bench.rmem.w${cfg.index}.s${i + k}.t${j}`, handler));
+    }
+    count += (await Promise.all(pending)).length;
+  }
+  return { subscriptions: count, wallMs: performance.now() - w0 };
+}
+
+// ---------------------------------------------------------------------------
 
 process.on('message', async (msg) => {
   try {
@@ -380,6 +430,12 @@ process.on('message', async (msg) => {
       cfg = msg;
       autobahn = load(cfg.impl);
       const loaded0 = process.memoryUsage().rss;
+      if (cfg.role === 'sessions') {
+        const joinMs = await openSessions();
+        connection = sessions[0].connection;
+        send({ type: 'ready', protocol: protocol(), sessions: sessions.length, join_ms: joinMs });
+        return;
+      }
       session = await connect();
       const proto = protocol();
       if (cfg.crossings && cfg.impl === 'ours') countCrossings();
@@ -399,6 +455,8 @@ process.on('message', async (msg) => {
         send({ type: 'started' });
       } else if (cfg.role === 'memory') {
         send({ type: 'done', ...(await runMemory()) });
+      } else if (cfg.role === 'sessions') {
+        send({ type: 'done', ...(await subscribeSessions()) });
       } else {
         takeCrossings();
         const res = await runActive();
@@ -413,10 +471,12 @@ process.on('message', async (msg) => {
         crossings: cfg.crossings ? takeCrossings() : undefined,
       });
     } else if (msg.cmd === 'exit') {
-      try {
-        connection.close();
-      } catch {
-        // ignore
+      for (const c of sessions.length ? sessions.map((x) => x.connection) : [connection]) {
+        try {
+          c.close();
+        } catch {
+          // ignore
+        }
       }
       setTimeout(() => process.exit(0), 50);
     }
