@@ -15,6 +15,7 @@ const { describe, test } = require('node:test');
 const autobahn = require('..');
 const { Router, WARNING_CODE } = require('../lib/router.js');
 const { openSession, closeConnection, withTimeout } = require('./helpers/session');
+const { openRawWebSocket } = require('./helpers/raw');
 
 const native = { skip: !require('../native.js').NativeRouter && 'native router not built' };
 const CLI = path.join(__dirname, '..', 'bin', 'autobahn-router.js');
@@ -637,6 +638,45 @@ describe('Router with the native router', () => {
     await session.subscribe('com.example.topic', (args) => onEvent(args));
     await session.publish('com.example.topic', ['hello'], {}, { acknowledge: true, exclude_me: false });
     assert.deepEqual(await withTimeout(got, 5000, 'the event'), ['hello']);
+    await closeConnection(connection);
+  });
+
+  test('a subscriber that does not read is dropped once its queue is full; the others go on', native, async (t) => {
+    let onDropped;
+    const dropped = new Promise((resolve) => (onDropped = resolve));
+    const router = new Router({
+      max_queued_messages: 50,
+      log: (level, message) => {
+        if (/dropped/.test(message)) onDropped([level, message]);
+      },
+    });
+    await router.start();
+    t.after(() => router.stop());
+    const slow = await openRawWebSocket(Number(new URL(router.url).port));
+    t.after(() => slow.destroy());
+    const welcome = await slow.hello('realm1');
+    slow.send([32, 1, {}, 'com.example.flood']);
+    assert.equal((await slow.nextMessage())[0], 33, 'SUBSCRIBED');
+    slow.sock.pause(); // reads no more: the socket buffers fill up, then the router's queue
+
+    const { connection, session } = await openSession(router.url, { realm: 'realm1' });
+    const left = [];
+    await session.subscribe('wamp.session.on_leave', (args) => left.push(args[0]));
+    const payload = 'x'.repeat(64 * 1024);
+    let outcome = null;
+    dropped.then((o) => (outcome = o));
+    // Acknowledged batches until the router gives up on the reader (bounded: 4,000 events).
+    for (let sent = 0; outcome === null && sent < 4000; sent += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, () => session.publish('com.example.flood', [payload], {}, { acknowledge: true }))
+      );
+    }
+    const [level, message] = await withTimeout(dropped, 20000, 'the drop of the reader that does not read');
+    assert.equal(level, 'warn');
+    assert.match(message, new RegExp(`session ${welcome[1]} dropped: 50 messages are queued for it`));
+    assert.equal(router.sessionCount, 1, 'only the reader is gone');
+    assert.equal(await session.call('wamp.session.count'), 1);
+    assert.deepEqual(left, [welcome[1]], 'the others see it leave');
     await closeConnection(connection);
   });
 

@@ -540,14 +540,16 @@ class Router {
     this._keepAlive = setInterval(() => {}, 1 << 30);
     this._starting = Promise.resolve()
       .then(() => native.start(JSON.stringify(this._config)))
+      .then((answer) => {
+        // {listening: [{type, url}]}, or {error, code} when it could not start.
+        const { listening, error, code } = JSON.parse(answer);
+        if (error === undefined) return listening;
+        const err = new Error(`Router: ${error}`);
+        err.code = code;
+        throw err;
+      })
       .then(
-        (answer) => {
-          const { listening, error, code } = JSON.parse(answer);
-          if (error !== undefined) {
-            const err = new Error(`Router: ${error}`);
-            err.code = code;
-            throw err;
-          }
+        (listening) => {
           this._setListening(listening);
           if (this._state === STATE.starting) this._state = STATE.running;
           return this;
