@@ -88,7 +88,9 @@ describe('Router options', () => {
     assert.deepEqual(router.config, {
       realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [EVERYTHING] }] }],
       auto_create_realms: false,
-      transports: [{ type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws', serializers: ['json', 'msgpack', 'cbor'] }],
+      transports: [
+        { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws', serializers: ['json', 'msgpack', 'cbor'] },
+      ],
     });
     assert.deepEqual(router.warnings, []);
     assert.equal(router.url, null);
@@ -135,43 +137,162 @@ describe('Router options', () => {
     });
     assert.equal(c.transports[1].host, '::1');
     assert.equal(c.transports[1].path, '/wamp');
-    assert.deepEqual(c.transports[2], { type: 'websocket', unix: '/tmp/x.sock', path: '/ws', serializers: ['json', 'msgpack', 'cbor'] });
+    assert.deepEqual(c.transports[2], {
+      type: 'websocket',
+      unix: '/tmp/x.sock',
+      path: '/ws',
+      serializers: ['json', 'msgpack', 'cbor'],
+    });
     assert.equal(c.max_queued_messages, 50);
     assert.equal(c.join_timeout, 2.5);
   });
 
   const invalid = [
     ['an unknown top-level key', { realm: 'x' }, TypeError, /unknown option options\.realm\b/],
-    ['a bad transport type', { transports: [{ type: 'http' }] }, RangeError, /options\.transports\[0\]\.type must be one of websocket, rawsocket, universal, got "http"/],
-    ['a port out of range', { transports: [{ port: 70000 }] }, RangeError, /options\.transports\[0\]\.port must be an integer from 0 to 65535/],
+    [
+      'a bad transport type',
+      { transports: [{ type: 'http' }] },
+      RangeError,
+      /options\.transports\[0\]\.type must be one of websocket, rawsocket, universal, got "http"/,
+    ],
+    [
+      'a port out of range',
+      { transports: [{ port: 70000 }] },
+      RangeError,
+      /options\.transports\[0\]\.port must be an integer from 0 to 65535/,
+    ],
     ['a port string', { transports: [{ port: '8080' }] }, TypeError, /options\.transports\[0\]\.port must be a number/],
-    ['an unknown serializer', { transports: [{ serializers: ['json', 'ubjson'] }] }, RangeError, /serializers\[1\] must be one of json, msgpack, cbor/],
+    [
+      'an unknown serializer',
+      { transports: [{ serializers: ['json', 'ubjson'] }] },
+      RangeError,
+      /serializers\[1\] must be one of json, msgpack, cbor/,
+    ],
     ['no serializer', { transports: [{ serializers: [] }] }, RangeError, /serializers must name at least one/],
     ['no transport', { transports: [] }, RangeError, /options\.transports must list at least one/],
-    ['unix and port', { transports: [{ unix: '/tmp/s', port: 1 }] }, TypeError, /transports\[0\]: unix listens on a socket file/],
-    ['a path on rawsocket', { transports: [{ type: 'rawsocket', path: '/ws' }] }, TypeError, /transports\[0\]\.path: a rawsocket transport has no HTTP path/],
-    ['a realm name with a space', { realms: [{ name: 'my realm' }] }, RangeError, /options\.realms\[0\]\.name must be a WAMP URI/],
-    ['a realm twice', { realms: [{ name: 'a' }, { name: 'a' }] }, RangeError, /realms\[1\]\.name: realm "a" appears twice/],
-    ['a bad match policy', { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', match: 'regex' }] }] }] }, RangeError, /permissions\[0\]\.match must be one of exact, prefix, wildcard/],
-    ['a non-boolean allow', { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', allow: { call: 'yes' } }] }] }] }, TypeError, /permissions\[0\]\.allow\.call must be true or false/],
-    ['an unknown allow key', { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', allow: { invoke: true } }] }] }] }, TypeError, /unknown option .*allow\.invoke/],
-    ['an empty exact URI', { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: '' }] }] }] }, RangeError, /permissions\[0\]\.uri must be a non-empty string/],
+    [
+      'unix and port',
+      { transports: [{ unix: '/tmp/s', port: 1 }] },
+      TypeError,
+      /transports\[0\]: unix listens on a socket file/,
+    ],
+    [
+      'a path on rawsocket',
+      { transports: [{ type: 'rawsocket', path: '/ws' }] },
+      TypeError,
+      /transports\[0\]\.path: a rawsocket transport has no HTTP path/,
+    ],
+    [
+      'a realm name with a space',
+      { realms: [{ name: 'my realm' }] },
+      RangeError,
+      /options\.realms\[0\]\.name must be a WAMP URI/,
+    ],
+    [
+      'a realm twice',
+      { realms: [{ name: 'a' }, { name: 'a' }] },
+      RangeError,
+      /realms\[1\]\.name: realm "a" appears twice/,
+    ],
+    [
+      'a bad match policy',
+      { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', match: 'regex' }] }] }] },
+      RangeError,
+      /permissions\[0\]\.match must be one of exact, prefix, wildcard/,
+    ],
+    [
+      'a non-boolean allow',
+      { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', allow: { call: 'yes' } }] }] }] },
+      TypeError,
+      /permissions\[0\]\.allow\.call must be true or false/,
+    ],
+    [
+      'an unknown allow key',
+      { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', allow: { invoke: true } }] }] }] },
+      TypeError,
+      /unknown option .*allow\.invoke/,
+    ],
+    [
+      'an empty exact URI',
+      { realms: [{ name: 'a', roles: [{ name: 'r', permissions: [{ uri: '' }] }] }] },
+      RangeError,
+      /permissions\[0\]\.uri must be a non-empty string/,
+    ],
     ['a negative join_timeout', { join_timeout: -1 }, RangeError, /options\.join_timeout must be a positive number/],
-    ['a zero max_queued_messages', { max_queued_messages: 0 }, RangeError, /options\.max_queued_messages must be an integer/],
-    ['an authenticator that is not a function', { authenticator: 'com.example.auth' }, TypeError, /options\.authenticator must be a function/],
-    ['a log that is not a function', { log: true }, TypeError, /options\.log must be a function \(level, message\) or false/],
-    ['dynamic auth without an authenticator', { transports: [{ auth: { ticket: { type: 'dynamic' } } }] }, TypeError, /auth type "dynamic" but options\.authenticator is not set/],
-    ['static auth without principals', { transports: [{ auth: { ticket: { type: 'static' } } }] }, TypeError, /auth\.ticket\.principals is required/],
-    ['an unknown auth method', { transports: [{ auth: { tls: {} } }] }, TypeError, /unknown option options\.transports\[0\]\.auth\.tls/],
-    ['a principal key of another method', { transports: [{ auth: { ticket: { principals: { joe: { secret: 'x', role: 'r' } } } } }] }, TypeError, /unknown option .*principals\["joe"\]\.secret/],
-    ['a static principal without a role', { transports: [{ auth: { ticket: { principals: { joe: { ticket: 'x' } } } } }] }, TypeError, /auth\.ticket\.principals\["joe"\]\.role must be a string/],
-    ['a bad cryptosign key', { transports: [{ auth: { cryptosign: { principals: { joe: { role: 'r', authorized_keys: ['abc'] } } } } }] }, RangeError, /authorized_keys\[0\] must be a hex Ed25519 public key/],
-    ['tls without a key', { transports: [{ tls: { cert: CERT_PEM } }] }, TypeError, /options\.transports\[0\]\.tls\.key is required/],
-    ['tls with cert and certificate', { transports: [{ tls: { cert: CERT_PEM, certificate: CERT_PEM, key: KEY_PEM } }] }, TypeError, /give cert or certificate, not both/],
+    [
+      'a zero max_queued_messages',
+      { max_queued_messages: 0 },
+      RangeError,
+      /options\.max_queued_messages must be an integer/,
+    ],
+    [
+      'an authenticator that is not a function',
+      { authenticator: 'com.example.auth' },
+      TypeError,
+      /options\.authenticator must be a function/,
+    ],
+    [
+      'a log that is not a function',
+      { log: true },
+      TypeError,
+      /options\.log must be a function \(level, message\) or false/,
+    ],
+    [
+      'dynamic auth without an authenticator',
+      { transports: [{ auth: { ticket: { type: 'dynamic' } } }] },
+      TypeError,
+      /auth type "dynamic" but options\.authenticator is not set/,
+    ],
+    [
+      'static auth without principals',
+      { transports: [{ auth: { ticket: { type: 'static' } } }] },
+      TypeError,
+      /auth\.ticket\.principals is required/,
+    ],
+    [
+      'an unknown auth method',
+      { transports: [{ auth: { tls: {} } }] },
+      TypeError,
+      /unknown option options\.transports\[0\]\.auth\.tls/,
+    ],
+    [
+      'a principal key of another method',
+      { transports: [{ auth: { ticket: { principals: { joe: { secret: 'x', role: 'r' } } } } }] },
+      TypeError,
+      /unknown option .*principals\["joe"\]\.secret/,
+    ],
+    [
+      'a static principal without a role',
+      { transports: [{ auth: { ticket: { principals: { joe: { ticket: 'x' } } } } }] },
+      TypeError,
+      /auth\.ticket\.principals\["joe"\]\.role must be a string/,
+    ],
+    [
+      'a bad cryptosign key',
+      { transports: [{ auth: { cryptosign: { principals: { joe: { role: 'r', authorized_keys: ['abc'] } } } } }] },
+      RangeError,
+      /authorized_keys\[0\] must be a hex Ed25519 public key/,
+    ],
+    [
+      'tls without a key',
+      { transports: [{ tls: { cert: CERT_PEM } }] },
+      TypeError,
+      /options\.transports\[0\]\.tls\.key is required/,
+    ],
+    [
+      'tls with cert and certificate',
+      { transports: [{ tls: { cert: CERT_PEM, certificate: CERT_PEM, key: KEY_PEM } }] },
+      TypeError,
+      /give cert or certificate, not both/,
+    ],
   ];
   for (const [what, options, Kind, message] of invalid) {
     test(`refuses ${what}`, () => {
-      assert.throws(() => new Router(options), (err) => err instanceof Kind && message.test(err.message), `expected ${Kind.name} ${message}`);
+      assert.throws(
+        () => new Router(options),
+        (err) => err instanceof Kind && message.test(err.message),
+        `expected ${Kind.name} ${message}`
+      );
     });
   }
 
@@ -186,8 +307,22 @@ describe('Router options', () => {
           auth: {
             anonymous: { type: 'static' },
             ticket: { type: 'static', principals: { joe: { ticket: 'secret!', role: 'user' } } },
-            wampcra: { type: 'static', users: { peter: { secret: 'prq7+YkJ1/KlW1X0YczMHw==', role: 'user', salt: 'salt123', iterations: 100, keylen: 16 } } },
-            cryptosign: { type: 'static', principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [key] } } },
+            wampcra: {
+              type: 'static',
+              users: {
+                peter: {
+                  secret: 'prq7+YkJ1/KlW1X0YczMHw==',
+                  role: 'user',
+                  salt: 'salt123',
+                  iterations: 100,
+                  keylen: 16,
+                },
+              },
+            },
+            cryptosign: {
+              type: 'static',
+              principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [key] } },
+            },
           },
         },
       ],
@@ -199,9 +334,14 @@ describe('Router options', () => {
       ticket: { type: 'static', principals: { joe: { ticket: 'secret!', role: 'user' } } },
       wampcra: {
         type: 'static',
-        principals: { peter: { secret: 'prq7+YkJ1/KlW1X0YczMHw==', role: 'user', salt: 'salt123', iterations: 100, keylen: 16 } },
+        principals: {
+          peter: { secret: 'prq7+YkJ1/KlW1X0YczMHw==', role: 'user', salt: 'salt123', iterations: 100, keylen: 16 },
+        },
       },
-      cryptosign: { type: 'static', principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [key.toLowerCase()] } } },
+      cryptosign: {
+        type: 'static',
+        principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [key.toLowerCase()] } },
+      },
     });
     assert.throws(
       () => new Router({ transports: [{ tls: { cert: path.join(dir, 'missing.pem'), key: KEY_PEM } }] }),
@@ -216,7 +356,9 @@ describe('Router.fromCrossbarConfig', () => {
     assert.deepEqual(router.config, {
       realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [EVERYTHING] }] }],
       auto_create_realms: false,
-      transports: [{ type: 'universal', host: '127.0.0.1', port: 8080, path: '/ws', serializers: ['json', 'msgpack', 'cbor'] }],
+      transports: [
+        { type: 'universal', host: '127.0.0.1', port: 8080, path: '/ws', serializers: ['json', 'msgpack', 'cbor'] },
+      ],
     });
     assert.deepEqual(router.warnings, []);
     assert.deepEqual(warnings, [], 'a config that translates completely warns about nothing');
@@ -237,15 +379,26 @@ describe('Router.fromCrossbarConfig', () => {
   test('a port that is not a number is refused by name', () => {
     assert.throws(
       () => Router.fromCrossbarConfig(JSON.parse(fs.readFileSync(TEMPLATE, 'utf8'))),
-      (err) => err instanceof RangeError && /workers\[0\]\.transports\[0\]\.endpoint\.port must be a port number .*"%%PORT%%"/.test(err.message)
+      (err) =>
+        err instanceof RangeError &&
+        /workers\[0\]\.transports\[0\]\.endpoint\.port must be a port number .*"%%PORT%%"/.test(err.message)
     );
   });
 
   test('a config without a router worker or without a usable transport is refused', () => {
-    assert.throws(() => Router.fromCrossbarConfig({ version: 2, workers: [{ type: 'container' }] }), /no router worker/);
+    assert.throws(
+      () => Router.fromCrossbarConfig({ version: 2, workers: [{ type: 'container' }] }),
+      /no router worker/
+    );
     assert.throws(() => Router.fromCrossbarConfig({ version: 1, workers: [] }), /only config version 2/);
     assert.throws(
-      () => Router.fromCrossbarConfig({ version: 2, workers: [{ type: 'router', realms: [], transports: [{ type: 'mqtt', endpoint: { type: 'tcp', port: 1883 } }] }] }),
+      () =>
+        Router.fromCrossbarConfig({
+          version: 2,
+          workers: [
+            { type: 'router', realms: [], transports: [{ type: 'mqtt', endpoint: { type: 'tcp', port: 1883 } }] },
+          ],
+        }),
       /no transport the embedded router can serve/
     );
   });
@@ -281,7 +434,12 @@ describe('Router.fromCrossbarConfig', () => {
                 type: 'tcp',
                 port: '8443',
                 backlog: 1024,
-                tls: { certificate: 'server.crt', key: 'server.key', chain_certificates: ['chain.crt'], ciphers: 'ECDHE' },
+                tls: {
+                  certificate: 'server.crt',
+                  key: 'server.key',
+                  chain_certificates: ['chain.crt'],
+                  ciphers: 'ECDHE',
+                },
               },
               rawsocket: { serializers: ['cbor', 'msgpack', 'ujson', 'json'] },
               websocket: {
@@ -292,7 +450,10 @@ describe('Router.fromCrossbarConfig', () => {
                   auth: {
                     ticket: { type: 'static', principals: { joe: { ticket: 'secret', role: 'user' } } },
                     wampcra: { type: 'static', users: { peter: { secret: 'pw', role: 'user' } } },
-                    cryptosign: { type: 'static', principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [pubkey] } } },
+                    cryptosign: {
+                      type: 'static',
+                      principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [pubkey] } },
+                    },
                     cookie: {},
                   },
                 },
@@ -347,7 +508,10 @@ describe('Router.fromCrossbarConfig', () => {
       auth: {
         ticket: { type: 'static', principals: { joe: { ticket: 'secret', role: 'user' } } },
         wampcra: { type: 'static', principals: { peter: { secret: 'pw', role: 'user' } } },
-        cryptosign: { type: 'static', principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [pubkey] } } },
+        cryptosign: {
+          type: 'static',
+          principals: { client: { realm: 'realm1', role: 'user', authorized_keys: [pubkey] } },
+        },
       },
     });
     assert.deepEqual(c.transports[1], {
@@ -358,7 +522,12 @@ describe('Router.fromCrossbarConfig', () => {
       serializers: ['json'],
       auth: { anonymous: { type: 'static', role: 'user' } },
     });
-    assert.deepEqual(c.transports[2], { type: 'rawsocket', unix: path.join(dir, 'router.sock'), path: '/ws', serializers: ['msgpack'] });
+    assert.deepEqual(c.transports[2], {
+      type: 'rawsocket',
+      unix: path.join(dir, 'router.sock'),
+      path: '/ws',
+      serializers: ['msgpack'],
+    });
 
     assert.equal(warnings.length, 1, 'exactly one process warning');
     assert.equal(warnings[0].options.code, WARNING_CODE);
@@ -381,7 +550,10 @@ describe('Router.fromCrossbarConfig', () => {
       'workers[3] (proxy worker)',
     ];
     for (const what of expected) {
-      assert.ok(router.warnings.some((w) => w.startsWith(what)), `router.warnings names ${what}: ${JSON.stringify(router.warnings, null, 1)}`);
+      assert.ok(
+        router.warnings.some((w) => w.startsWith(what)),
+        `router.warnings names ${what}: ${JSON.stringify(router.warnings, null, 1)}`
+      );
       assert.ok(warnings[0].message.includes(what), `the process warning names ${what}`);
     }
     assert.equal(router.warnings.length, expected.length, JSON.stringify(router.warnings, null, 1));
@@ -389,8 +561,13 @@ describe('Router.fromCrossbarConfig', () => {
 
   test('a dynamic method needs an authenticator function; the procedure URI is named as not called', (t) => {
     const config = templateWithPort(0);
-    config.workers[0].transports[0].websocket.ws.auth = { ticket: { type: 'dynamic', authenticator: 'com.example.authenticate' } };
-    assert.throws(() => Router.fromCrossbarConfig(config), /options\.authenticator is not set \(with Router\.fromCrossbarConfig, pass it as the second argument/);
+    config.workers[0].transports[0].websocket.ws.auth = {
+      ticket: { type: 'dynamic', authenticator: 'com.example.authenticate' },
+    };
+    assert.throws(
+      () => Router.fromCrossbarConfig(config),
+      /options\.authenticator is not set \(with Router\.fromCrossbarConfig, pass it as the second argument/
+    );
     const { router, warnings } = fromCrossbar(t, config, { authenticator: () => 'user' });
     assert.deepEqual(router.config.transports[0].auth, { ticket: { type: 'dynamic', principals: {} } });
     assert.equal(warnings.length, 1);
@@ -400,7 +577,10 @@ describe('Router.fromCrossbarConfig', () => {
 
 describe('Router lifecycle and dynamic authentication (JavaScript side, fake native router)', () => {
   test('start() reports the listening transports; a second start() rejects; stop() releases', async () => {
-    const router = new Router({ transports: [{ type: 'rawsocket' }, { type: 'universal' }] }, { NativeRouter: FakeNativeRouter });
+    const router = new Router(
+      { transports: [{ type: 'rawsocket' }, { type: 'universal' }] },
+      { NativeRouter: FakeNativeRouter }
+    );
     await router.stop(); // before start: nothing to do
     assert.equal(await router.start(), router);
     assert.deepEqual(FakeNativeRouter.last.config, router.config);
@@ -422,7 +602,9 @@ describe('Router lifecycle and dynamic authentication (JavaScript side, fake nat
       start(configJson) {
         if (!failNext) return super.start(configJson);
         failNext = false;
-        return Promise.resolve(JSON.stringify({ error: 'cannot listen on 127.0.0.1:0: address in use', code: 'ROUTER_LISTEN' }));
+        return Promise.resolve(
+          JSON.stringify({ error: 'cannot listen on 127.0.0.1:0: address in use', code: 'ROUTER_LISTEN' })
+        );
       }
     }
     const router = new Router({}, { NativeRouter: Flaky });
@@ -439,7 +621,10 @@ describe('Router lifecycle and dynamic authentication (JavaScript side, fake nat
 
   test('log events reach options.log', async () => {
     const lines = [];
-    const router = new Router({ log: (level, message) => lines.push([level, message]) }, { NativeRouter: FakeNativeRouter });
+    const router = new Router(
+      { log: (level, message) => lines.push([level, message]) },
+      { NativeRouter: FakeNativeRouter }
+    );
     await router.start();
     FakeNativeRouter.last.onEvent('log', JSON.stringify({ level: 'info', message: 'session 1 joined realm1' }));
     await router.stop();
@@ -457,7 +642,12 @@ describe('Router lifecycle and dynamic authentication (JavaScript side, fake nat
     const decided = new Promise((resolve) => (native.onDecision = resolve));
     native.onEvent(
       'auth',
-      JSON.stringify(Object.assign({ id: 7, realm: 'realm1', authid: 'joe', authmethod: 'ticket', details: { ticket: 'pw' } }, request))
+      JSON.stringify(
+        Object.assign(
+          { id: 7, realm: 'realm1', authid: 'joe', authmethod: 'ticket', details: { ticket: 'pw' } },
+          request
+        )
+      )
     );
     await withTimeout(decided, 2000, 'the auth decision');
     await router.stop();
@@ -477,9 +667,17 @@ describe('Router lifecycle and dynamic authentication (JavaScript side, fake nat
   });
 
   test('a throw, a rejection or an unusable answer denies with a message', async () => {
-    assert.deepEqual(await decide(() => { throw new Error('unknown user joe'); }), { id: 7, principal: null, denial: 'unknown user joe' });
+    assert.deepEqual(
+      await decide(() => {
+        throw new Error('unknown user joe');
+      }),
+      { id: 7, principal: null, denial: 'unknown user joe' }
+    );
     assert.equal((await decide(() => Promise.reject('no such user'))).denial, 'no such user');
-    assert.equal((await decide(() => Promise.reject(new autobahn.Error('com.example.denied')))).denial, 'com.example.denied');
+    assert.equal(
+      (await decide(() => Promise.reject(new autobahn.Error('com.example.denied')))).denial,
+      'com.example.denied'
+    );
     assert.match((await decide(() => undefined)).denial, /must return a role name or a principal object/);
     assert.match((await decide(() => ({ authrole: 'user' }))).denial, /unknown principal key "authrole"/);
     assert.match((await decide(() => ({ extra: {} }))).denial, /must return a principal with a role/);
@@ -494,7 +692,15 @@ function runCli(args, opts = {}) {
 }
 
 describe('autobahn-router CLI arguments', () => {
-  for (const args of [['--bogus'], ['--port'], ['--port', 'http'], ['--port', '70000'], ['extra'], ['--config', 'x.json', '--realm', 'r'], ['--realm', 'not a uri']]) {
+  for (const args of [
+    ['--bogus'],
+    ['--port'],
+    ['--port', 'http'],
+    ['--port', '70000'],
+    ['extra'],
+    ['--config', 'x.json', '--realm', 'r'],
+    ['--realm', 'not a uri'],
+  ]) {
     test(`exit 2 with the usage for ${args.join(' ')}`, () => {
       const res = runCli(args);
       assert.equal(res.status, 2, res.stderr);
@@ -549,26 +755,30 @@ function startCli(args) {
 }
 
 describe('Router with the native router', () => {
-  test('start() listens on a free loopback port; a client joins; stop() ends its session with system_shutdown', native, async () => {
-    const router = new Router({ log: false });
-    await router.start();
-    try {
-      assert.match(router.url, /^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
-      assert.notEqual(router.url, 'ws://127.0.0.1:0/ws');
-      assert.deepEqual(router.transports, [{ type: 'websocket', url: router.url }]);
-      const { connection, session, details } = await openSession(router.url, { realm: 'realm1' });
-      assert.equal(details.authrole, 'anonymous');
-      await session.register('com.example.add2', (args) => args[0] + args[1]);
-      assert.equal(await session.call('com.example.add2', [2, 3]), 5);
-      assert.equal(router.sessionCount, 1);
-      const closed = new Promise((resolve) => (connection.onclose = (reason, details) => resolve(details)));
-      await router.stop();
-      assert.equal((await withTimeout(closed, 5000, 'onclose after stop()')).reason, 'wamp.close.system_shutdown');
-      assert.equal(router.url, null);
-    } finally {
-      await router.stop();
+  test(
+    'start() listens on a free loopback port; a client joins; stop() ends its session with system_shutdown',
+    native,
+    async () => {
+      const router = new Router({ log: false });
+      await router.start();
+      try {
+        assert.match(router.url, /^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+        assert.notEqual(router.url, 'ws://127.0.0.1:0/ws');
+        assert.deepEqual(router.transports, [{ type: 'websocket', url: router.url }]);
+        const { connection, session, details } = await openSession(router.url, { realm: 'realm1' });
+        assert.equal(details.authrole, 'anonymous');
+        await session.register('com.example.add2', (args) => args[0] + args[1]);
+        assert.equal(await session.call('com.example.add2', [2, 3]), 5);
+        assert.equal(router.sessionCount, 1);
+        const closed = new Promise((resolve) => (connection.onclose = (reason, details) => resolve(details)));
+        await router.stop();
+        assert.equal((await withTimeout(closed, 5000, 'onclose after stop()')).reason, 'wamp.close.system_shutdown');
+        assert.equal(router.url, null);
+      } finally {
+        await router.stop();
+      }
     }
-  });
+  );
 
   test('start() twice rejects; a taken port rejects with ROUTER_LISTEN', native, async (t) => {
     const router = new Router({ log: false });
@@ -595,7 +805,11 @@ describe('Router with the native router', () => {
     const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
-    const code = await withTimeout(new Promise((resolve) => proc.on('exit', resolve)), 10000, 'the child to exit by itself');
+    const code = await withTimeout(
+      new Promise((resolve) => proc.on('exit', resolve)),
+      10000,
+      'the child to exit by itself'
+    );
     assert.equal(code, 0);
     assert.equal(out, 'alive\nstopped\n');
   });
@@ -680,21 +894,25 @@ describe('Router with the native router', () => {
     await closeConnection(connection);
   });
 
-  test('CLI: listening lines, then the ready line; a client joins; SIGTERM sends system_shutdown and exits 0', native, async () => {
-    const cli = startCli(['--port', '0']);
-    const lines = await withTimeout(cli.ready, 10000, 'autobahn-router ready');
-    const listening = lines.filter((l) => l.startsWith('listening '));
-    assert.ok(listening.length >= 1, lines.join('\n'));
-    assert.equal(lines[lines.length - 1], 'autobahn-router ready');
-    const url = listening.map((l) => l.slice('listening '.length)).find((u) => u.startsWith('ws://'));
-    const { connection } = await openSession(url, { realm: 'realm1' });
-    const closed = new Promise((resolve) => (connection.onclose = (reason, details) => resolve(details)));
-    cli.proc.kill('SIGTERM');
-    assert.equal((await withTimeout(closed, 5000, 'onclose')).reason, 'wamp.close.system_shutdown');
-    const { code, stderr } = await withTimeout(cli.exited, 10000, 'the CLI to exit');
-    assert.equal(code, 0, stderr);
-    assert.match(stderr, /join/i, 'the session joining is logged to stderr');
-  });
+  test(
+    'CLI: listening lines, then the ready line; a client joins; SIGTERM sends system_shutdown and exits 0',
+    native,
+    async () => {
+      const cli = startCli(['--port', '0']);
+      const lines = await withTimeout(cli.ready, 10000, 'autobahn-router ready');
+      const listening = lines.filter((l) => l.startsWith('listening '));
+      assert.ok(listening.length >= 1, lines.join('\n'));
+      assert.equal(lines[lines.length - 1], 'autobahn-router ready');
+      const url = listening.map((l) => l.slice('listening '.length)).find((u) => u.startsWith('ws://'));
+      const { connection } = await openSession(url, { realm: 'realm1' });
+      const closed = new Promise((resolve) => (connection.onclose = (reason, details) => resolve(details)));
+      cli.proc.kill('SIGTERM');
+      assert.equal((await withTimeout(closed, 5000, 'onclose')).reason, 'wamp.close.system_shutdown');
+      const { code, stderr } = await withTimeout(cli.exited, 10000, 'the CLI to exit');
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /join/i, 'the session joining is logged to stderr');
+    }
+  );
 
   test('CLI: a port in use exits 1 with the reason', native, async (t) => {
     const server = net.createServer();

@@ -115,7 +115,7 @@ function port(value, key) {
 
 function tls(t, key, tr) {
   if (!isPlainObject(t)) throw fail(key, 'an object', t);
-  tr.ignoreOtherKeys(t, ['key', 'certificate', 'chain_certificates'], key);
+  tr.ignoreOtherKeys(t, ['key', 'certificate', 'chain_certificates', 'ca_certificates'], key);
   if (typeof t.key !== 'string' || typeof t.certificate !== 'string') {
     throw fail(key, 'an object with key and certificate (file paths)', t);
   }
@@ -125,6 +125,21 @@ function tls(t, key, tr) {
       throw fail(`${key}.chain_certificates`, 'an array of file paths', t.chain_certificates);
     // The listener takes one PEM chain: the certificate followed by its intermediates.
     out.certificate = [t.certificate, ...t.chain_certificates]
+      .map((file) => {
+        const full = path.resolve(tr.baseDir, file);
+        try {
+          return fs.readFileSync(full, 'utf8').trimEnd() + '\n';
+        } catch (err) {
+          throw new Error(`Router.fromCrossbarConfig: ${key}: cannot read ${full}: ${err.message}`, { cause: err });
+        }
+      })
+      .join('');
+  }
+  if (t.ca_certificates !== undefined) {
+    if (!Array.isArray(t.ca_certificates))
+      throw fail(`${key}.ca_certificates`, 'an array of file paths', t.ca_certificates);
+    // Clients must then present a certificate signed by one of these CAs.
+    out.ca = t.ca_certificates
       .map((file) => {
         const full = path.resolve(tr.baseDir, file);
         try {
@@ -266,10 +281,15 @@ function transport(t, key, tr) {
       return out;
     }
     case 'rawsocket': {
-      tr.ignoreOtherKeys(t, ['type', 'endpoint', 'serializers', 'max_message_size', 'auth'], key);
+      tr.ignoreOtherKeys(t, ['type', 'endpoint', 'serializers', 'max_message_size', 'options', 'auth'], key);
       const s = serializers(t.serializers, `${key}.serializers`, tr);
       if (s) out.serializers = s;
       if (t.max_message_size !== undefined) out.max_message_size = t.max_message_size;
+      if (t.options !== undefined) {
+        if (!isPlainObject(t.options)) throw fail(`${key}.options`, 'an object', t.options);
+        tr.ignoreOtherKeys(t.options, ['max_message_size'], `${key}.options`);
+        if (t.options.max_message_size !== undefined) out.max_message_size = t.options.max_message_size;
+      }
       if (t.auth !== undefined) out.auth = auth(t.auth, `${key}.auth`, tr);
       return out;
     }

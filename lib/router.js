@@ -203,17 +203,20 @@ function readPem(value, key, baseDir) {
 
 function normalizeTls(tls, key, baseDir) {
   checkObject(tls, key);
-  checkKeys(tls, ['cert', 'certificate', 'key'], key);
+  checkKeys(tls, ['cert', 'certificate', 'key', 'ca'], key);
   if (tls.cert !== undefined && tls.certificate !== undefined) {
     throw new TypeError(`Router: ${key}: give cert or certificate, not both`);
   }
   const certKey = tls.cert !== undefined ? 'cert' : 'certificate';
   if (tls[certKey] === undefined) throw new TypeError(`Router: ${key}.certificate (or .cert) is required`);
   if (tls.key === undefined) throw new TypeError(`Router: ${key}.key is required`);
-  return {
+  const out = {
     certificate: readPem(tls[certKey], `${key}.${certKey}`, baseDir),
     key: readPem(tls.key, `${key}.key`, baseDir),
   };
+  // Clients must present a certificate signed by one of these CAs.
+  if (tls.ca !== undefined) out.ca = readPem(tls.ca, `${key}.ca`, baseDir);
+  return out;
 }
 
 function normalizePrincipal(p, method, key) {

@@ -174,6 +174,9 @@ fn default_max_message_size() -> usize {
 pub struct ListenerTls {
     pub certificate: String,
     pub key: String,
+    /// PEM CA certificates: when set, clients must present a certificate signed by one of them.
+    #[serde(default)]
+    pub ca: Option<String>,
 }
 
 /// Per method, as in a Crossbar.io transport's `auth` section.

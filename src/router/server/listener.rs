@@ -54,10 +54,12 @@ impl Listener {
             .ok_or_else(|| invalid(format!("unknown transport type '{}'", spec.kind)))?;
         let tls = match &spec.tls {
             Some(t) => Some(
-                accept::tls_acceptor(&t.certificate, &t.key).map_err(|reason| StartError::Tls {
-                    address: address.clone(),
-                    reason,
-                })?,
+                accept::tls_acceptor(&t.certificate, &t.key, t.ca.as_deref()).map_err(
+                    |reason| StartError::Tls {
+                        address: address.clone(),
+                        reason,
+                    },
+                )?,
             ),
             None => None,
         };

@@ -138,12 +138,33 @@ pub fn pick_subprotocol(offered: &str, allowed: &[String]) -> Option<String> {
         .map(String::from)
 }
 
-/// The rustls acceptor for a listener's PEM certificate chain and key.
-pub fn tls_acceptor(cert_pem: &str, key_pem: &str) -> Result<tokio_rustls::TlsAcceptor, String> {
+/// The rustls acceptor for a listener's PEM certificate chain and key; with `client_ca`,
+/// clients must present a certificate signed by one of those CAs.
+pub fn tls_acceptor(
+    cert_pem: &str,
+    key_pem: &str,
+    client_ca: Option<&str>,
+) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use tokio_rustls::rustls::{server::WebPkiClientVerifier, RootCertStore, ServerConfig};
     let chain = super::tls::parse_certs(cert_pem)?;
     let key = super::tls::parse_key(key_pem)?;
-    let config = tokio_rustls::rustls::ServerConfig::builder()
-        .with_no_client_auth()
+    let builder = ServerConfig::builder();
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let mut roots = RootCertStore::empty();
+            for cert in super::tls::parse_certs(pem)? {
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("TLS client CA certificate: {e}"))?;
+            }
+            let verifier = WebPkiClientVerifier::builder(std::sync::Arc::new(roots))
+                .build()
+                .map_err(|e| format!("TLS client CA certificates: {e}"))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let config = builder
         .with_single_cert(chain, key)
         .map_err(|e| format!("TLS certificate and key: {e}"))?;
     Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
