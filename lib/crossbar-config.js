@@ -113,6 +113,20 @@ function port(value, key) {
   return value;
 }
 
+// The PEM files (paths relative to the config) as one text.
+function readPemFiles(files, key, tr) {
+  return files
+    .map((file) => {
+      const full = path.resolve(tr.baseDir, file);
+      try {
+        return fs.readFileSync(full, 'utf8').trimEnd() + '\n';
+      } catch (err) {
+        throw new Error(`Router.fromCrossbarConfig: ${key}: cannot read ${full}: ${err.message}`, { cause: err });
+      }
+    })
+    .join('');
+}
+
 function tls(t, key, tr) {
   if (!isPlainObject(t)) throw fail(key, 'an object', t);
   tr.ignoreOtherKeys(t, ['key', 'certificate', 'chain_certificates', 'ca_certificates'], key);
@@ -124,31 +138,13 @@ function tls(t, key, tr) {
     if (!Array.isArray(t.chain_certificates))
       throw fail(`${key}.chain_certificates`, 'an array of file paths', t.chain_certificates);
     // The listener takes one PEM chain: the certificate followed by its intermediates.
-    out.certificate = [t.certificate, ...t.chain_certificates]
-      .map((file) => {
-        const full = path.resolve(tr.baseDir, file);
-        try {
-          return fs.readFileSync(full, 'utf8').trimEnd() + '\n';
-        } catch (err) {
-          throw new Error(`Router.fromCrossbarConfig: ${key}: cannot read ${full}: ${err.message}`, { cause: err });
-        }
-      })
-      .join('');
+    out.certificate = readPemFiles([t.certificate, ...t.chain_certificates], key, tr);
   }
   if (t.ca_certificates !== undefined) {
     if (!Array.isArray(t.ca_certificates))
       throw fail(`${key}.ca_certificates`, 'an array of file paths', t.ca_certificates);
     // Clients must then present a certificate signed by one of these CAs.
-    out.ca = t.ca_certificates
-      .map((file) => {
-        const full = path.resolve(tr.baseDir, file);
-        try {
-          return fs.readFileSync(full, 'utf8').trimEnd() + '\n';
-        } catch (err) {
-          throw new Error(`Router.fromCrossbarConfig: ${key}: cannot read ${full}: ${err.message}`, { cause: err });
-        }
-      })
-      .join('');
+    out.ca = readPemFiles(t.ca_certificates, key, tr);
   }
   return out;
 }

@@ -25,22 +25,31 @@ use crate::wamp::codec::batch::AttachedBatch;
 use crate::wamp::codec::{Attachment, ReceivedValue};
 use errors::{Coded, ErrorCode};
 
-/// The process-wide runtime: one worker thread is plenty for socket I/O and timers.
+type RuntimeSlot = OnceLock<std::result::Result<tokio::runtime::Runtime, String>>;
+
+/// A process-wide runtime, started on first use.
+fn shared_runtime(
+    slot: &'static RuntimeSlot,
+    name: &str,
+    workers: usize,
+) -> Result<&'static tokio::runtime::Handle> {
+    slot.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map(|rt| rt.handle())
+    .map_err(|e| Error::from_reason(format!("cannot start the {name} runtime: {e}")))
+}
+
+/// The clients' runtime: one worker thread is plenty for socket I/O and timers.
 fn runtime() -> Result<&'static tokio::runtime::Handle> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
-        OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("autobahn-io")
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map(|rt| rt.handle())
-        .map_err(|e| Error::from_reason(format!("cannot start the I/O runtime: {e}")))
+    static RUNTIME: RuntimeSlot = OnceLock::new();
+    shared_runtime(&RUNTIME, "autobahn-io", 1)
 }
 
 /// Weak: the callback alone never keeps Node alive; index.js holds the event loop open while

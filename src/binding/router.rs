@@ -15,20 +15,8 @@ use crate::router::server::{AuthRequest, LogLevel, RouterEvents, RouterServer, S
 /// Two workers: one per core of a small machine; routing is short work per message, and the
 /// connections' encoding and socket writes spread over both.
 fn router_runtime() -> Result<&'static tokio::runtime::Handle> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
-        OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("autobahn-router")
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map(|rt| rt.handle())
-        .map_err(|e| Error::from_reason(format!("cannot start the router runtime: {e}")))
+    static RUNTIME: super::RuntimeSlot = OnceLock::new();
+    super::shared_runtime(&RUNTIME, "autobahn-router", 2)
 }
 
 /// Weak: the callback never keeps Node alive by itself; lib/router.js holds the loop open
