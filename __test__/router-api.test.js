@@ -855,6 +855,74 @@ describe('Router with the native router', () => {
     await closeConnection(connection);
   });
 
+  test('permissions: a role does what its permissions allow; anything else is not_authorized', native, async (t) => {
+    const router = new Router({
+      log: false,
+      realms: [
+        {
+          name: 'realm1',
+          roles: [
+            {
+              name: 'anonymous',
+              permissions: [
+                { uri: 'com.example.', match: 'prefix', allow: { call: true, subscribe: true } },
+                { uri: 'com.example.open', allow: { call: true, register: true, publish: true, subscribe: true } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await router.start();
+    t.after(() => router.stop());
+    const { connection, session } = await openSession(router.url, { realm: 'realm1' });
+    const denied = (p) => assert.rejects(Promise.resolve(p), (e) => e.error === 'wamp.error.not_authorized');
+    await denied(session.register('com.example.closed', () => 1));
+    await denied(session.publish('com.example.closed', [], {}, { acknowledge: true }));
+    await denied(session.call('org.other.proc'));
+    await denied(session.subscribe('org.other.topic', () => {}));
+    await session.register('com.example.open', () => 'opened');
+    assert.equal(await session.call('com.example.open'), 'opened');
+    let onEvent;
+    const got = new Promise((resolve) => (onEvent = resolve));
+    await session.subscribe('com.example.open', (args) => onEvent(args));
+    await session.publish('com.example.open', ['hi'], {}, { acknowledge: true, exclude_me: false });
+    assert.deepEqual(await withTimeout(got, 5000, 'the allowed event'), ['hi']);
+    await closeConnection(connection);
+  });
+
+  test('a Router in a worker_thread serves the main thread; terminating the worker stops it', native, async () => {
+    const { Worker } = require('node:worker_threads');
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       const { Router } = require(${JSON.stringify(path.join(__dirname, '..'))});
+       const router = new Router({ log: false });
+       router.start().then(() => parentPort.postMessage(router.url));`,
+      { eval: true }
+    );
+    const url = await withTimeout(
+      new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }),
+      10000,
+      "the worker's router"
+    );
+    const { connection, session } = await openSession(url, { realm: 'realm1' });
+    await session.register('com.example.main', () => 'from the main thread');
+    assert.equal(await session.call('com.example.main'), 'from the main thread');
+    const closed = new Promise(
+      (resolve) =>
+        (connection.onclose = (reason, details) => {
+          resolve(details);
+          return true; // no reconnect
+        })
+    );
+    await worker.terminate();
+    const details = await withTimeout(closed, 10000, 'onclose once the worker ended');
+    assert.equal(details.reason, 'wamp.close.system_shutdown');
+  });
+
   test('a subscriber that does not read is dropped once its queue is full; the others go on', native, async (t) => {
     let onDropped;
     const dropped = new Promise((resolve) => (onDropped = resolve));

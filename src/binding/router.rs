@@ -150,6 +150,18 @@ impl NativeRouter {
     }
 }
 
+/// The JavaScript object is gone without `stop()` (its worker thread ended, or the
+/// environment is torn down): the router stops with it rather than serve on unowned.
+impl Drop for NativeRouter {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.lock().take() {
+            if let Ok(runtime) = router_runtime() {
+                runtime.spawn(async move { server.stop().await });
+            }
+        }
+    }
+}
+
 impl NativeRouter {
     fn decide(&self, id: u32, answer: std::result::Result<Principal, String>) {
         if let Some(server) = self.server.lock().as_ref() {
