@@ -9,9 +9,6 @@
 //   ROUTER=crossbar node scripts/test.js ...   # one leg only (ROUTER=embedded likewise)
 'use strict';
 
-// Lint first (scripts/lint.js: eslint, prettier, tsc, cargo fmt, cargo clippy); a failure fails the run.
-require('./lint').lintBeforeTests();
-
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -84,7 +81,10 @@ function nodeLeg(leg, files) {
 }
 
 function main() {
+  // The npm packages (the linters among them) and the addon first, so that a fresh clone lints too.
   bootstrap({ router: false });
+  // Lint (scripts/lint.js: eslint, prettier, tsc, cargo fmt, cargo clippy); a failure fails the run.
+  require('./lint').lintBeforeTests();
   const filter = process.argv.slice(2);
   const only = process.env.ROUTER;
   // The embedded leg runs once the addon has the native router (scripts/router-kind.js).
