@@ -950,8 +950,8 @@ declare namespace autobahn {
     path?: string;
     /** Default ['json', 'msgpack', 'cbor']. */
     serializers?: Array<'json' | 'msgpack' | 'cbor'>;
-    /** PEM text or file paths (wss:// and RawSocket over TLS). */
-    tls?: { cert?: string; certificate?: string; key: string };
+    /** PEM text or file paths (wss:// and RawSocket over TLS); with `ca`, clients must present a certificate signed by it. */
+    tls?: { cert?: string; certificate?: string; key: string; ca?: string };
     /** Largest message accepted from a peer, in bytes (default 16 MiB). */
     max_message_size?: number;
     auth?: RouterAuth;
@@ -1014,8 +1014,8 @@ declare namespace autobahn {
       extra?: Pick<RouterOptions, 'authenticator' | 'log'>
     ): Router;
     /**
-     * Resolves once every transport listens; rejects with code 'ROUTER_CONFIG', 'ROUTER_LISTEN'
-     * or 'ROUTER_STARTED' (already started). While started, the router keeps Node running.
+     * Resolves once every transport listens; rejects with code 'ROUTER_CONFIG', 'ROUTER_LISTEN',
+     * 'ROUTER_TLS' (certificate, key or CA unusable) or 'ROUTER_STARTED' (already started). While started, the router keeps Node running.
      */
     start(): Promise<Router>;
     /** Ends every session (GOODBYE wamp.close.system_shutdown) and closes the listeners. */

@@ -16,6 +16,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { useRouter, autobahn, deferred, withTimeout, uniqueUri } = require('./helpers/session');
 const { venvPython } = require('./helpers/router');
+const { Peer } = require('./helpers/peers');
 
 const T = { timeout: 15000 };
 const ROOT = path.join(__dirname, '..');
@@ -29,39 +30,18 @@ const ctx = useRouter();
 // The Python peer process
 
 /** A running peer.py: JSON lines in (commands), JSON lines out (ready, replies, progress, events). */
-class PythonPeer {
+class PythonPeer extends Peer {
   constructor(url, realm) {
-    this.messages = []; // every parsed stdout line, in order
-    this.stderr = '';
-    this._waiters = [];
-    this._nextId = 0;
-    this.exited = deferred();
-    this.proc = spawn(venvPython(), ['-u', PEER_SCRIPT, url, realm], {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
-    });
-    this.pid = this.proc.pid;
+    super('peer.py');
+    this._track(
+      spawn(venvPython(), ['-u', PEER_SCRIPT, url, realm], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      })
+    );
     this.proc.stdin.on('error', () => {}); // EPIPE if it died: reported via `exited`
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stderr.on('data', (text) => {
-      this.stderr += text;
-      if (process.env.PEER_DEBUG === '1') process.stderr.write(`[peer.py] ${text}`);
-    });
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => this._onLine(line));
-    this.proc.on('exit', (code, signal) => {
-      this.exitCode = code;
-      this.exitSignal = signal;
-      this.exited.resolve({ code, signal });
-      for (const w of this._waiters.splice(0)) {
-        w.reject(new Error(`peer.py exited (code ${code}, signal ${signal}) while waiting for ${w.what}\n${this.stderrTail()}`));
-      }
-    });
-  }
-
-  stderrTail(lines = 30) {
-    const text = this.stderr.trimEnd();
-    return text ? `peer.py stderr:\n${text.split('\n').slice(-lines).join('\n')}` : 'peer.py stderr: (empty)';
   }
 
   _onLine(line) {
@@ -71,28 +51,7 @@ class PythonPeer {
     } catch {
       msg = { type: 'raw', line };
     }
-    this.messages.push(msg);
-    this._waiters = this._waiters.filter((w) => {
-      if (!w.match(msg)) return true;
-      w.resolve(msg);
-      return false;
-    });
-  }
-
-  /** Resolves with the first message (already received or future) for which match(msg) is true. */
-  waitFor(match, what, ms = 10000) {
-    const found = this.messages.find(match);
-    if (found) return Promise.resolve(found);
-    if (this.exitCode !== undefined) {
-      return Promise.reject(new Error(`peer.py has exited; no ${what}\n${this.stderrTail()}`));
-    }
-    const d = deferred();
-    this._waiters.push({ match, what, resolve: d.resolve, reject: d.reject });
-    return withTimeout(d.promise, ms, `${what} from peer.py`).catch((e) => {
-      this._waiters = this._waiters.filter((w) => w.resolve !== d.resolve);
-      e.message += `\n${this.stderrTail()}`;
-      throw e;
-    });
+    this._onMessage(msg);
   }
 
   /** Sends a command; resolves with its reply message ({ ok, result } or { ok: false, error, ... }). */
@@ -100,28 +59,17 @@ class PythonPeer {
     this._nextId += 1;
     const id = this._nextId;
     this.proc.stdin.write(JSON.stringify({ id, ...cmd }) + '\n');
-    return this.waitFor((m) => m.id === id && m.type === 'reply', `the reply to ${cmd.cmd} #${id}`, ms).then((reply) => {
-      reply.progress = this.messages.filter((m) => m.id === id && m.type === 'progress');
-      return reply;
-    });
+    return this.waitFor((m) => m.id === id && m.type === 'reply', `the reply to ${cmd.cmd} #${id}`, ms).then(
+      (reply) => {
+        reply.progress = this.messages.filter((m) => m.id === id && m.type === 'progress');
+        return reply;
+      }
+    );
   }
 
   /** Closes stdin (the peer leaves and exits); SIGKILLs this pid if it is still there after a grace time. */
-  async stop() {
-    if (this.exitCode !== undefined || this.exitSignal) return this.exited.promise;
-    this.proc.stdin.end();
-    const timer = setTimeout(() => {
-      try {
-        process.kill(this.pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }, STOP_GRACE_MS);
-    try {
-      return await this.exited.promise;
-    } finally {
-      clearTimeout(timer);
-    }
+  stop() {
+    return this._stopWith(() => this.proc.stdin.end());
   }
 }
 
@@ -145,26 +93,36 @@ const open = () => ctx.open({ use_es6_promises: true });
 // Node 20 runs file-level before hooks per top-level suite and not after useRouter's hook has
 // finished, so the peer's hooks live in one enclosing suite.
 describe('interop with Autobahn|Python', () => {
-  before(async () => {
-    peer = new PythonPeer(ctx.router.url, ctx.router.realm);
-    const ready = await peer.waitFor((m) => m.type === 'ready', 'READY', PEER_READY_MS);
-    peerSession = ready.session;
-  }, { timeout: PEER_READY_MS + 5000 });
+  before(
+    async () => {
+      peer = new PythonPeer(ctx.router.url, ctx.router.realm);
+      const ready = await peer.waitFor((m) => m.type === 'ready', 'READY', PEER_READY_MS);
+      peerSession = ready.session;
+    },
+    { timeout: PEER_READY_MS + 5000 }
+  );
 
-  after(async () => {
-    if (!peer) return;
-    const { code, signal } = await peer.stop();
-    // A clean exit shows the peer handled stdin EOF (leave + disconnect) rather than being killed.
-    assert.equal(signal, null, `peer.py had to be killed (${signal})\n${peer.stderrTail()}`);
-    assert.equal(code, 0, `peer.py exit code ${code}\n${peer.stderrTail()}`);
-  }, { timeout: STOP_GRACE_MS + 5000 });
+  after(
+    async () => {
+      if (!peer) return;
+      const { code, signal } = await peer.stop();
+      // A clean exit shows the peer handled stdin EOF (leave + disconnect) rather than being killed.
+      assert.equal(signal, null, `peer.py had to be killed (${signal})\n${peer.stderrTail()}`);
+      assert.equal(code, 0, `peer.py exit code ${code}\n${peer.stderrTail()}`);
+    },
+    { timeout: STOP_GRACE_MS + 5000 }
+  );
 
   describe('Node caller -> Autobahn|Python callee', () => {
     it('returns plain values; kwargs and several results arrive as autobahn.Result', T, async () => {
       const { session } = await open();
       assert.equal(await session.call('com.interop.py.add2', [2, 3]), 5);
       assert.equal(await session.call('com.interop.py.add2', ['foo', 'bar']), 'foobar');
-      assert.equal(await session.call('com.interop.py.add2', [], { a: 40, b: 2 }), 42, 'kwargs map to Python keyword args');
+      assert.equal(
+        await session.call('com.interop.py.add2', [], { a: 40, b: 2 }),
+        42,
+        'kwargs map to Python keyword args'
+      );
       assert.equal(await session.call('com.interop.py.add2', [0.5, 0.25]), 0.75);
 
       assert.equal(await session.call('com.interop.py.echo', [42]), 42);
@@ -202,10 +160,10 @@ describe('interop with Autobahn|Python', () => {
         empty: '',
       };
       assert.deepEqual(await session.call('com.interop.py.echo', [nested]), nested);
-      const res = await session.call('com.interop.py.echo', [nested, [nested]], { nested, 'ключ': 'значение' });
+      const res = await session.call('com.interop.py.echo', [nested, [nested]], { nested, ключ: 'значение' });
       assert.ok(res instanceof autobahn.Result);
       assert.deepEqual(res.args, [nested, [nested]]);
-      assert.deepEqual(res.kwargs, { nested, 'ключ': 'значение' });
+      assert.deepEqual(res.kwargs, { nested, ключ: 'значение' });
 
       // JSON numbers: integers arrive as Python int, fractions as float
       assert.equal(await session.call('com.interop.py.typeof', [7]), 'int');
@@ -235,31 +193,40 @@ describe('interop with Autobahn|Python', () => {
       assert.equal(await session.call('com.interop.py.add2', [1, 1]), 2);
     });
 
-    it('receives progressive results from a Python callee (details.progress) in order, then the final result', T, async () => {
-      const { session } = await open();
-      const progress = [];
-      const result = await session.call('com.interop.py.progress', [], {}, {
-        receive_progress: true,
-        progress: (v) => progress.push(v),
-      });
-      assert.equal(result, 3);
-      assert.deepEqual(progress, [0, 1, 2]);
+    it(
+      'receives progressive results from a Python callee (details.progress) in order, then the final result',
+      T,
+      async () => {
+        const { session } = await open();
+        const progress = [];
+        const result = await session.call(
+          'com.interop.py.progress',
+          [],
+          {},
+          {
+            receive_progress: true,
+            progress: (v) => progress.push(v),
+          }
+        );
+        assert.equal(result, 3);
+        assert.deepEqual(progress, [0, 1, 2]);
 
-      // more of them, and two calls interleaved on one session keep their streams apart
-      const p5 = [];
-      const p2 = [];
-      const [r5, r2] = await Promise.all([
-        session.call('com.interop.py.progress', [5], {}, { receive_progress: true, progress: (v) => p5.push(v) }),
-        session.call('com.interop.py.progress', [2], {}, { receive_progress: true, progress: (v) => p2.push(v) }),
-      ]);
-      assert.equal(r5, 5);
-      assert.equal(r2, 2);
-      assert.deepEqual(p5, [0, 1, 2, 3, 4]);
-      assert.deepEqual(p2, [0, 1]);
+        // more of them, and two calls interleaved on one session keep their streams apart
+        const p5 = [];
+        const p2 = [];
+        const [r5, r2] = await Promise.all([
+          session.call('com.interop.py.progress', [5], {}, { receive_progress: true, progress: (v) => p5.push(v) }),
+          session.call('com.interop.py.progress', [2], {}, { receive_progress: true, progress: (v) => p2.push(v) }),
+        ]);
+        assert.equal(r5, 5);
+        assert.equal(r2, 2);
+        assert.deepEqual(p5, [0, 1, 2, 3, 4]);
+        assert.deepEqual(p2, [0, 1]);
 
-      // without asking for progress, the Python callee gets details.progress = None: only the final result
-      assert.equal(await session.call('com.interop.py.progress', [4]), 4);
-    });
+        // without asking for progress, the Python callee gets details.progress = None: only the final result
+        assert.equal(await session.call('com.interop.py.progress', [4]), 4);
+      }
+    );
   });
 
   describe('Autobahn|Python caller -> Node callee', () => {
@@ -280,9 +247,15 @@ describe('interop with Autobahn|Python', () => {
         [[0], [1], [2]],
         'the Python on_progress callback saw each progressive result once, in order'
       );
-      assert.deepEqual(reply.progress.map((m) => m.kwargs), [{}, {}, {}]);
+      assert.deepEqual(
+        reply.progress.map((m) => m.kwargs),
+        [{}, {}, {}]
+      );
       assert.equal(reply.result, 3);
-      assert.deepEqual(seen.map((s) => [s.args, s.kwargs, s.progressIsFunction]), [[['go'], {}, true]]);
+      assert.deepEqual(
+        seen.map((s) => [s.args, s.kwargs, s.progressIsFunction]),
+        [[['go'], {}, true]]
+      );
 
       // a plain call (no on_progress): details.progress is not offered, the final result still arrives
       const plain = await peer.request({ cmd: 'call', procedure: proc, args: [] });
@@ -292,25 +265,29 @@ describe('interop with Autobahn|Python', () => {
       assert.equal(seen[1].progressIsFunction, false);
     });
 
-    it('gets Node results (autobahn.Result with kwargs) and Node errors (autobahn.Error) as Python sees them', T, async () => {
-      const { session } = await open();
-      const ok = uniqueUri('interop.node.result');
-      const bad = uniqueUri('interop.node.error');
-      await session.register(ok, (args, kwargs) => new autobahn.Result([args.length, 'ü'], { echoed: kwargs }));
-      await session.register(bad, () => {
-        throw new autobahn.Error('com.interop.node.error', ['nope', 2], { why: 'ünïcode' });
-      });
+    it(
+      'gets Node results (autobahn.Result with kwargs) and Node errors (autobahn.Error) as Python sees them',
+      T,
+      async () => {
+        const { session } = await open();
+        const ok = uniqueUri('interop.node.result');
+        const bad = uniqueUri('interop.node.error');
+        await session.register(ok, (args, kwargs) => new autobahn.Result([args.length, 'ü'], { echoed: kwargs }));
+        await session.register(bad, () => {
+          throw new autobahn.Error('com.interop.node.error', ['nope', 2], { why: 'ünïcode' });
+        });
 
-      const r = await peer.request({ cmd: 'call', procedure: ok, args: [1, 2], kwargs: { k: ['v'] } });
-      assert.equal(r.ok, true, JSON.stringify(r));
-      assert.deepEqual(r.result, { $callresult: { args: [2, 'ü'], kwargs: { echoed: { k: ['v'] } } } });
+        const r = await peer.request({ cmd: 'call', procedure: ok, args: [1, 2], kwargs: { k: ['v'] } });
+        assert.equal(r.ok, true, JSON.stringify(r));
+        assert.deepEqual(r.result, { $callresult: { args: [2, 'ü'], kwargs: { echoed: { k: ['v'] } } } });
 
-      const e = await peer.request({ cmd: 'call', procedure: bad, args: [] });
-      assert.equal(e.ok, false);
-      assert.equal(e.error, 'com.interop.node.error');
-      assert.deepEqual(e.args, ['nope', 2]);
-      assert.deepEqual(e.kwargs, { why: 'ünïcode' });
-    });
+        const e = await peer.request({ cmd: 'call', procedure: bad, args: [] });
+        assert.equal(e.ok, false);
+        assert.equal(e.error, 'com.interop.node.error');
+        assert.deepEqual(e.args, ['nope', 2]);
+        assert.deepEqual(e.kwargs, { why: 'ünïcode' });
+      }
+    );
   });
 
   // -------------------------------------------------------------------------------------------
@@ -378,7 +355,11 @@ describe('interop with Autobahn|Python', () => {
       assert.ok(got.every((m) => m.topic === topic));
       assert.deepEqual(got[0].args, [marker, 1, 'héllo 🎉', nested]);
       assert.deepEqual(got[0].kwargs, { k: 'v', ключ: nested });
-      assert.deepEqual(got.slice(1, 6).map((m) => m.args[2]), [0, 1, 2, 3, 4], 'in publication order');
+      assert.deepEqual(
+        got.slice(1, 6).map((m) => m.args[2]),
+        [0, 1, 2, 3, 4],
+        'in publication order'
+      );
       assert.deepEqual(got[6].args, [marker, 'disclosed']);
       // the test router's realm discloses publishers: the Python subscriber sees the Node session id
       for (const m of got) assert.equal(m.publisher, session.id);
@@ -395,7 +376,11 @@ describe('interop with Autobahn|Python', () => {
       data[1] = 0xff;
 
       assert.equal(await session.call('com.interop.py.typeof', [data]), 'bytes');
-      assert.equal(await session.call('com.interop.py.typeof', [new Uint8Array([1, 2, 3])]), 'bytes', 'a Uint8Array too');
+      assert.equal(
+        await session.call('com.interop.py.typeof', [new Uint8Array([1, 2, 3])]),
+        'bytes',
+        'a Uint8Array too'
+      );
 
       const reversed = await session.call('com.interop.py.bytes.reverse', [data]);
       assert.ok(Buffer.isBuffer(reversed), `reverse() result is a Buffer, got ${typeof reversed}`);
@@ -450,10 +435,18 @@ describe('interop with Autobahn|Python', () => {
         seen.push({ args, kwargs });
         return crypto.createHash('sha256').update(args[0]).update(kwargs.more).digest();
       });
-      const r = await peer.request({ cmd: 'call', procedure: proc, args: [b64(data)], kwargs: { more: b64(Buffer.alloc(3, 7)) } });
+      const r = await peer.request({
+        cmd: 'call',
+        procedure: proc,
+        args: [b64(data)],
+        kwargs: { more: b64(Buffer.alloc(3, 7)) },
+      });
       assert.equal(r.ok, true, JSON.stringify(r));
       assert.ok(Buffer.isBuffer(seen[0].args[0]) && seen[0].args[0].equals(data), 'the Node callee got a Buffer arg');
-      assert.ok(Buffer.isBuffer(seen[0].kwargs.more) && seen[0].kwargs.more.equals(Buffer.alloc(3, 7)), 'and a Buffer kwarg');
+      assert.ok(
+        Buffer.isBuffer(seen[0].kwargs.more) && seen[0].kwargs.more.equals(Buffer.alloc(3, 7)),
+        'and a Buffer kwarg'
+      );
       const expected = crypto.createHash('sha256').update(data).update(Buffer.alloc(3, 7)).digest();
       assert.deepEqual(r.result, b64(expected), 'Python received the digest as bytes');
 
@@ -461,11 +454,19 @@ describe('interop with Autobahn|Python', () => {
       const topic = uniqueUri('interop.bytes');
       const got = deferred();
       await session.subscribe(topic, (args, kwargs) => got.resolve({ args, kwargs }));
-      const pub = await peer.request({ cmd: 'publish', topic, args: [b64(data)], kwargs: { nested: { b: b64(Buffer.alloc(0)) } } });
+      const pub = await peer.request({
+        cmd: 'publish',
+        topic,
+        args: [b64(data)],
+        kwargs: { nested: { b: b64(Buffer.alloc(0)) } },
+      });
       assert.equal(pub.ok, true, JSON.stringify(pub));
       const ev = await withTimeout(got.promise, 5000, 'the binary event');
       assert.ok(Buffer.isBuffer(ev.args[0]) && ev.args[0].equals(data), 'event arg is the Buffer');
-      assert.ok(Buffer.isBuffer(ev.kwargs.nested.b) && ev.kwargs.nested.b.length === 0, 'nested empty bytes is an empty Buffer');
+      assert.ok(
+        Buffer.isBuffer(ev.kwargs.nested.b) && ev.kwargs.nested.b.length === 0,
+        'nested empty bytes is an empty Buffer'
+      );
 
       // Node publisher -> Python subscriber
       const marker = crypto.randomUUID();

@@ -820,6 +820,7 @@ describe('Router with the native router', () => {
       transports: [{ auth: { ticket: { type: 'dynamic' } } }],
       realms: [{ name: 'realm1', roles: [{ name: 'user', permissions: [EVERYTHING] }] }],
       authenticator: async (realm, authid, details) => {
+        if (authid === 'typo') return { role: 'user', ticket: 5 }; // a ticket must be a string
         if (authid !== 'joe') throw new Error(`unknown user ${authid}`);
         // The router checks the returned ticket; should it hand over the client's, check it too.
         if (details.ticket !== undefined && details.ticket !== 'secret') throw new Error('wrong ticket');
@@ -839,6 +840,8 @@ describe('Router with the native router', () => {
     // openSession's error carries the onclose reason and details (the ABORT's reason and message).
     await assert.rejects(join('mallory'), /not_authorized|authentication_failed/);
     await assert.rejects(join('mallory'), /unknown user mallory/);
+    // An answer the router cannot use denies the join with the reason; nothing waits for the timeout.
+    await assert.rejects(join('typo'), /principal is not usable: invalid type: integer `5`/);
   });
 
   test('fromCrossbarConfig(the test router config) starts and an autobahn.Connection joins', native, async (t) => {

@@ -29,6 +29,7 @@ const autobahn = require('..');
 const { startRouter, routerKind } = require('./helpers/router');
 const { openSession, closeConnection, uniqueUri, collector } = require('./helpers/session');
 const { PythonPeer, AutobahnJsPeer, stopAllPeers } = require('./helpers/peers');
+const { typesOf } = require('./helpers/value-types');
 
 const T = { timeout: 45000 };
 
@@ -145,19 +146,6 @@ function python(serializer = 'json', extra = {}) {
 
 function autobahnJs(serializer = 'json', extra = {}) {
   return AutobahnJsPeer.start({ url: router.url, realm: router.realm, serializer, ...extra });
-}
-
-/** The type description both peers use: 'int:5', 'float:1.5', 'str:x', 'bytes:<hex>', 'bool:true', 'null'. */
-function typesOf(v) {
-  if (v === null || v === undefined) return 'null';
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return `bytes:${Buffer.from(v).toString('hex')}`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `int:${v}` : `float:${v}`;
-  if (typeof v === 'bigint') return `int:${v}`;
-  if (typeof v === 'string') return `str:${v}`;
-  if (typeof v === 'boolean') return `bool:${v}`;
-  if (Array.isArray(v)) return v.map(typesOf);
-  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typesOf(x)]));
-  return `${typeof v}:${String(v)}`;
 }
 
 /** Our endpoints of the same kinds as the peers' (see helpers/autobahn-js-peer.js). */

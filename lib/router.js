@@ -627,8 +627,9 @@ class Router {
       try {
         if (native) native.authDecision(id, principal === null ? null : JSON.stringify(principal), denial);
       } catch (err) {
-        // the router stopped meanwhile; the session is gone with it
-        this._emitLog('warn', `authentication answer for ${authid} not delivered: ${err.message}`);
+        // A principal the native side cannot use (the join is denied with the reason), or the
+        // router stopped meanwhile (the session is gone with it).
+        this._emitLog('warn', `authentication answer for ${authid}: ${err.message}`);
       }
     };
     const authenticator = this._authenticator;

@@ -14,7 +14,7 @@
 //       echo: returns what it got (one arg as such, else an autobahn.Result)
 //       fail: throws autobahn.Error('com.peers.error.failed', ['it failed', ...args], {code: 7})
 //       progress: args [n]: n progressive results {step: i} (when the caller asked), then 'done after n'
-//       describe: returns the type description of args/kwargs (see describe() below)
+//       describe: returns the type description of args/kwargs (typesOf, helpers/value-types.js)
 //       every invocation is also reported: {type: 'invocation', procedure, args, kwargs, details}
 //   {cmd: 'subscribe', topic} -> events {type: 'event', topic, args, kwargs, details, types}
 //   {cmd: 'call', procedure, args, kwargs, options, progress: true}
@@ -30,6 +30,7 @@ if (typeof globalThis.WebSocket !== 'function') {
 }
 
 const autobahn = require('autobahn-reference');
+const { typesOf } = require('./value-types');
 
 let connection = null;
 let session = null;
@@ -46,23 +47,6 @@ process.on('disconnect', () => {
   }
   process.exit(0);
 });
-
-/**
- * Type description of a value as this client received it: 'int:5', 'float:1.5', 'str:x',
- * 'bytes:<hex>' (Buffer/Uint8Array), 'bool:true', 'null', arrays and objects element-wise.
- * Numbers that are integers are 'int:' (JavaScript cannot tell 5 from 5.0).
- */
-function describe(v) {
-  if (v === null || v === undefined) return 'null';
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return `bytes:${Buffer.from(v).toString('hex')}`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `int:${v}` : `float:${v}`;
-  if (typeof v === 'bigint') return `int:${v}`;
-  if (typeof v === 'string') return `str:${v}`;
-  if (typeof v === 'boolean') return `bool:${v}`;
-  if (Array.isArray(v)) return v.map(describe);
-  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, describe(x)]));
-  return `${typeof v}:${String(v)}`;
-}
 
 function serializers(name) {
   const S = autobahn.serializer;
@@ -146,7 +130,7 @@ function invocationDetails(details) {
 const ENDPOINTS = {
   echo: (args, kwargs) =>
     args.length === 1 && Object.keys(kwargs).length === 0 ? args[0] : new autobahn.Result(args, kwargs),
-  describe: (args, kwargs) => new autobahn.Result([describe(args)], { kwargs: describe(kwargs) }),
+  describe: (args, kwargs) => new autobahn.Result([typesOf(args)], { kwargs: typesOf(kwargs) }),
   fail: (args) => {
     throw new autobahn.Error('com.peers.error.failed', ['it failed', ...args], { code: 7 });
   },
@@ -185,7 +169,7 @@ async function run(cmd) {
           topic: cmd.topic,
           args,
           kwargs,
-          types: describe(args),
+          types: typesOf(args),
           details: {
             publisher: details.publisher,
             publisher_authid: details.publisher_authid,

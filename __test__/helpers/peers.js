@@ -291,4 +291,4 @@ function stopAllPeers() {
   return Promise.all([...live].map((p) => p.stop()));
 }
 
-module.exports = { PythonPeer, AutobahnJsPeer, stopAllPeers };
+module.exports = { Peer, PythonPeer, AutobahnJsPeer, stopAllPeers };

@@ -208,7 +208,13 @@ function rawWebSocket(port, { path = '/ws', protocols = ['wamp.2.json'], host = 
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      resolve({ status: Number((/^HTTP\/1\.1 (\d+)/.exec(statusLine || '') || [])[1]) || null, statusLine, headers: {}, protocol: null, ws: null });
+      resolve({
+        status: Number((/^HTTP\/1\.1 (\d+)/.exec(statusLine || '') || [])[1]) || null,
+        statusLine,
+        headers: {},
+        protocol: null,
+        ws: null,
+      });
     };
     sock.on('error', (err) => {
       if (!done && buf.length === 0) finishRefused(null);
@@ -220,7 +226,7 @@ function rawWebSocket(port, { path = '/ws', protocols = ['wamp.2.json'], host = 
         `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
           (protocols.length ? `Sec-WebSocket-Protocol: ${protocols.join(', ')}\r\n` : '') +
-          '\r\n',
+          '\r\n'
       );
     });
     const onData = (chunk) => {
@@ -246,7 +252,10 @@ function rawWebSocket(port, { path = '/ws', protocols = ['wamp.2.json'], host = 
         resolve({ ...info, ws: null });
         return;
       }
-      const accept = crypto.createHash('sha1').update(key + WS_GUID).digest('base64');
+      const accept = crypto
+        .createHash('sha1')
+        .update(key + WS_GUID)
+        .digest('base64');
       if (headers['sec-websocket-accept'] !== accept) {
         sock.destroy();
         reject(new Error('bad Sec-WebSocket-Accept'));

@@ -32,12 +32,23 @@ const path = require('node:path');
 
 const crossbar = require('../../scripts/crossbar');
 
-const { CrossbarRouter, freePort, probeWamp, groupMembers, processAlive, installCleanup, liveRouters, REALM, TEMPLATE } =
-  crossbar;
+const {
+  CrossbarRouter,
+  freePort,
+  probeWamp,
+  groupMembers,
+  processAlive,
+  installCleanup,
+  liveRouters,
+  REALM,
+  TEMPLATE,
+} = crossbar;
 
 const ROOT = path.join(__dirname, '..', '..');
 // ROUTER_CLI overrides the CLI's path (e.g. an installed copy)
-const CLI = process.env.ROUTER_CLI ? path.resolve(process.env.ROUTER_CLI) : path.join(ROOT, 'bin', 'autobahn-router.js');
+const CLI = process.env.ROUTER_CLI
+  ? path.resolve(process.env.ROUTER_CLI)
+  : path.join(ROOT, 'bin', 'autobahn-router.js');
 const PARENT_WATCH = path.join(__dirname, 'parent-watch.js');
 const READY_LINE = 'autobahn-router ready';
 const DEFAULT_TIMEOUT_MS = 60000;
@@ -134,7 +145,9 @@ class EmbeddedRouter extends CrossbarRouter {
   // early exit or timeout.
   async _launch() {
     if (!fs.existsSync(CLI)) {
-      const err = new Error(`the embedded router CLI ${path.relative(ROOT, CLI)} is missing (or run with ROUTER=crossbar)`);
+      const err = new Error(
+        `the embedded router CLI ${path.relative(ROOT, CLI)} is missing (or run with ROUTER=crossbar)`
+      );
       throw err;
     }
     const t0 = Date.now();
@@ -159,15 +172,18 @@ class EmbeddedRouter extends CrossbarRouter {
       const { exit } = outcome;
       const how = exit.error
         ? `could not be started: ${exit.error.message}`
-        : `exited early (code ${exit.code}, signal ${exit.signal})` + (addressInUse ? `: port ${this.port} is already in use` : '');
-      const err = new Error(`embedded router on port ${this.port} ${how}\n--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`);
+        : `exited early (code ${exit.code}, signal ${exit.signal})` +
+          (addressInUse ? `: port ${this.port} is already in use` : '');
+      const err = new Error(
+        `embedded router on port ${this.port} ${how}\n--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`
+      );
       err.addressInUse = addressInUse;
       throw err;
     }
     await this._terminate('SIGKILL', 0);
     throw new Error(
       `embedded router on port ${this.port} (pid ${proc.pid}) printed no "${READY_LINE}" within ${this._timeout} ms\n` +
-        `--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`,
+        `--- ${this.logFile} (tail) ---\n${tailFile(this.logFile)}`
     );
   }
 }

@@ -167,14 +167,20 @@ function useRouter(routerOptions) {
       };
     },
   };
-  before(async () => {
-    ctx.router = await startRouter(routerOptions);
-  }, { timeout: 90000 });
+  before(
+    async () => {
+      ctx.router = await startRouter(routerOptions);
+    },
+    { timeout: 90000 }
+  );
   afterEach(() => closeAll(ctx.connections), { timeout: 20000 });
-  after(async () => {
-    await closeAll(ctx.connections);
-    if (ctx.router) await ctx.router.stop();
-  }, { timeout: 30000 });
+  after(
+    async () => {
+      await closeAll(ctx.connections);
+      if (ctx.router) await ctx.router.stop();
+    },
+    { timeout: 30000 }
+  );
   return ctx;
 }
 

@@ -40,7 +40,6 @@ the peer leave and exit.
 """
 
 import asyncio
-import base64
 import json
 import os
 import signal
@@ -57,26 +56,11 @@ from autobahn.wamp.types import (
     SubscribeOptions,
 )
 
+from jsonlines import emit, from_plain
+
 CONFIG = json.loads(sys.argv[1])
 
 
-def _plain(value):
-    if isinstance(value, (bytes, bytearray)):
-        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, CallResult):
-        return {"$callresult": {"args": list(value.results), "kwargs": value.kwresults}}
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def _from_plain(obj):
-    if len(obj) == 1 and "$bytes" in obj:
-        return base64.b64decode(obj["$bytes"])
-    return obj
-
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj, default=_plain, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 def describe(v):
@@ -284,7 +268,7 @@ async def commands(stop):
             break  # stdin closed: time to go
         line = line.strip()
         if line:
-            spawn(answer(json.loads(line, object_hook=_from_plain)), _answers)
+            spawn(answer(json.loads(line, object_hook=from_plain)), _answers)
     stop()
 
 

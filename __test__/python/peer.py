@@ -25,7 +25,6 @@ when stdin is closed or on SIGTERM/SIGINT.
 """
 
 import asyncio
-import base64
 import hashlib
 import json
 import os
@@ -44,6 +43,8 @@ from autobahn.wamp.types import (
     SubscribeOptions,
 )
 
+from jsonlines import emit, from_plain
+
 URL = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("WAMP_URL")
 # PEER_SERIALIZER (json | msgpack | cbor) and PEER_PREFIX (URI prefix of everything the peer
 # registers and subscribes) let several peers share one router.
@@ -54,23 +55,6 @@ if not URL:
     sys.exit("usage: peer.py URL [REALM] (or set WAMP_URL)")
 
 
-def _plain(value):
-    if isinstance(value, (bytes, bytearray)):
-        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, CallResult):
-        return {"$callresult": {"args": list(value.results), "kwargs": value.kwresults}}
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def _from_plain(obj):
-    if len(obj) == 1 and "$bytes" in obj:
-        return base64.b64decode(obj["$bytes"])
-    return obj
-
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj, default=_plain, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 def require_bytes(*values):
@@ -158,7 +142,7 @@ class Peer(ApplicationSession):
                 break  # stdin closed: time to go
             line = line.strip()
             if line:
-                self._spawn(self._run(json.loads(line, object_hook=_from_plain)))
+                self._spawn(self._run(json.loads(line, object_hook=from_plain)))
         stop()
 
     async def _run(self, cmd):

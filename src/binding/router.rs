@@ -127,7 +127,8 @@ impl NativeRouter {
             .map_or(0, |s| u32::try_from(s.session_count()).unwrap_or(u32::MAX))
     }
 
-    /// The dynamic authenticator's answer to request `id`: a principal (JSON) or a denial.
+    /// The dynamic authenticator's answer to request `id`: a principal (JSON) or a denial. A
+    /// principal that does not parse denies the join (with the reason) and throws the reason.
     #[napi]
     pub fn auth_decision(
         &self,
@@ -135,18 +136,22 @@ impl NativeRouter {
         principal: Option<String>,
         denial: Option<String>,
     ) -> Result<()> {
-        let answer = match (principal, denial) {
-            (Some(json), _) => serde_json::from_str::<Principal>(&json).map_err(|e| {
-                Error::from_reason(format!("the authenticator's principal does not parse: {e}"))
-            })?,
-            (None, denial) => {
-                let why = denial.unwrap_or_else(|| "denied by the authenticator".into());
-                self.decide(id, Err(why));
-                return Ok(());
-            }
+        let Some(json) = principal else {
+            let why = denial.unwrap_or_else(|| "denied by the authenticator".into());
+            self.decide(id, Err(why));
+            return Ok(());
         };
-        self.decide(id, Ok(answer));
-        Ok(())
+        match serde_json::from_str::<Principal>(&json) {
+            Ok(principal) => {
+                self.decide(id, Ok(principal));
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("the authenticator's principal is not usable: {e}");
+                self.decide(id, Err(why.clone()));
+                Err(Error::from_reason(why))
+            }
+        }
     }
 }
 

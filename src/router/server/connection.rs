@@ -114,12 +114,6 @@ pub(super) async fn serve(
     }
 }
 
-/// How a read during the join ended when it produced no message.
-enum Gone {
-    /// The peer closed, aborted or broke the protocol (answered already).
-    Ended,
-}
-
 struct Connection {
     shared: Arc<Shared>,
     link: Transport,
@@ -174,14 +168,16 @@ impl Connection {
 
     /// The next message as JSON text; None when the transport ended or the frame was refused
     /// (the connection is then closed).
-    async fn next_text(&mut self) -> Result<String, Gone> {
+    async fn next_text(&mut self) -> Option<String> {
         match self.link.recv().await {
             Received::Frame(frame) => self.decode(frame).await,
-            Received::Closed { .. } => Err(Gone::Ended),
+            Received::Closed { .. } => None,
         }
     }
 
-    async fn decode(&mut self, frame: Frame) -> Result<String, Gone> {
+    /// A frame as JSON text; None when it is refused (too large, undecodable: answered and
+    /// closed already).
+    async fn decode(&mut self, frame: Frame) -> Option<String> {
         if frame.len() > self.max_message_size {
             let why = format!(
                 "message of {} bytes exceeds the limit of {} bytes",
@@ -193,14 +189,14 @@ impl Connection {
                 format!("connection from {} closed: {why}", self.peer),
             );
             self.link.close_with(CLOSE_TOO_LARGE, &why).await;
-            return Err(Gone::Ended);
+            return None;
         }
         match self.codec.decode(frame, None) {
-            Ok(text) => Ok(text),
+            Ok(text) => Some(text),
             Err(e) => {
                 self.abort("wamp.error.protocol_violation", &e.to_string())
                     .await;
-                Err(Gone::Ended)
+                None
             }
         }
     }
@@ -212,9 +208,7 @@ impl Connection {
         auth: Option<&AuthConfig>,
         transport: serde_json::Value,
     ) -> Option<(SessionId, mpsc::Receiver<String>, CancellationToken)> {
-        let Ok(text) = self.next_text().await else {
-            return None;
-        };
+        let text = self.next_text().await?;
         let (hello, roles) = match parse_hello(&text) {
             Ok(h) => h,
             Err(why) => {
@@ -246,9 +240,7 @@ impl Connection {
                     if !self.send(format!("[4,{},{extra}]", quote(&method))).await {
                         return None;
                     }
-                    let Ok(text) = self.next_text().await else {
-                        return None;
-                    };
+                    let text = self.next_text().await?;
                     match parse_authenticate(&text) {
                         Ok((signature, extra)) => handshake.authenticate(&signature, &extra),
                         Err(None) => return None, // the client aborted
@@ -352,8 +344,8 @@ impl Connection {
                 },
                 received = self.link.recv() => match received {
                     Received::Frame(frame) => match self.decode(frame).await {
-                        Ok(text) => hub::handle(&self.shared, session, &text),
-                        Err(Gone::Ended) => {
+                        Some(text) => hub::handle(&self.shared, session, &text),
+                        None => {
                             hub::leave(&self.shared, session);
                             return;
                         }

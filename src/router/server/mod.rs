@@ -200,7 +200,6 @@ impl RouterServer {
     pub async fn stop(&self) {
         self.shared.stopping.cancel();
         hub::shutdown(&self.shared);
-        self.shared.pending_auth.lock().clear();
         self.alive.lock().take();
         let mut gone = self.gone.lock().await;
         if tokio::time::timeout(STOP_GRACE, gone.recv()).await.is_err() {
