@@ -143,6 +143,20 @@ impl<'a> Parts<'a> {
         }
     }
 
+    /// A session, request, subscription, registration or publication id: the spec draws them
+    /// from [1, 2^53], so 0 (or anything past 2^53) from a peer is a protocol violation.
+    pub fn nonzero_id(&self, i: usize, what: &str) -> Result<u64, ProtocolViolation> {
+        let raw = self.field(i, what)?;
+        match serde_json::from_str::<u64>(raw) {
+            Ok(v) if (1..=MAX_ID).contains(&v) => Ok(v),
+            _ => Err(violation(format!(
+                "{} has an invalid {what}: {} (must be an integer in [1, 2^53])",
+                self.name(),
+                truncate(raw)
+            ))),
+        }
+    }
+
     pub fn dict(&self, i: usize, what: &str) -> Result<&'a str, ProtocolViolation> {
         let raw = self.field(i, what)?;
         if raw.starts_with('{') {

@@ -25,7 +25,7 @@ impl SessionCore {
 
     fn on_welcome(&mut self, p: &Parts, out: &mut Output) -> Result<(), ProtocolViolation> {
         p.expect_len(3, 3)?;
-        let session_id = p.id(1, "session id")?;
+        let session_id = p.nonzero_id(1, "session id")?;
         let details = p.dict(2, "Details")?;
         self.state = State::Established;
         out.to_js.push(format!(

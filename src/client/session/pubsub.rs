@@ -49,8 +49,8 @@ impl SessionCore {
         out: &mut Output,
     ) -> Result<(), ProtocolViolation> {
         p.expect_len(4, 6)?;
-        let subscription = p.id(1, "subscription id")?;
-        let publication = p.id(2, "publication id")?;
+        let subscription = p.nonzero_id(1, "subscription id")?;
+        let publication = p.nonzero_id(2, "publication id")?;
         let details = p.dict(3, "Details")?;
         let payload = p.payload(4)?;
         if !self.subscriptions.contains(&subscription) {

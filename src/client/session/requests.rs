@@ -99,7 +99,7 @@ impl SessionCore {
                 "ERROR for request type {request_kind}, which a router may not send"
             )));
         }
-        let request = p.id(2, "request id")?;
+        let request = p.nonzero_id(2, "request id")?;
         let details = p.dict(3, "Details")?;
         let error = p.string_raw(4, "Error")?;
         let payload = p.payload(5)?;
@@ -121,8 +121,8 @@ impl SessionCore {
         what: &str,
     ) -> Result<Option<(u64, u64)>, ProtocolViolation> {
         p.expect_len(3, 3)?;
-        let request = p.id(1, "request id")?;
-        let id = p.id(2, what)?;
+        let request = p.nonzero_id(1, "request id")?;
+        let id = p.nonzero_id(2, what)?;
         Ok(self
             .reply_handle(request, request_kind, true, p)?
             .map(|handle| (handle, id)))
@@ -140,13 +140,15 @@ impl SessionCore {
         let request = p.id(1, "request id")?;
         if request == 0 {
             let flags = Flags::read(p.dict(2, "Details")?);
-            let id = (removal.revoked)(&flags).ok_or_else(|| {
-                ProtocolViolation::new(format!(
-                    "{} revocation lacks Details.{}",
-                    p.name(),
-                    removal.key
-                ))
-            })?;
+            let id = (removal.revoked)(&flags)
+                .filter(|id| (1..=m::MAX_ID).contains(id))
+                .ok_or_else(|| {
+                    ProtocolViolation::new(format!(
+                        "{} revocation lacks Details.{} (an id in [1, 2^53])",
+                        p.name(),
+                        removal.key
+                    ))
+                })?;
             if (removal.live)(self).remove(&id) {
                 let reason = flags.reason.as_deref().map(quote);
                 out.to_js.push(format!(

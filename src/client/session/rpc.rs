@@ -18,7 +18,7 @@ impl SessionCore {
         out: &mut Output,
     ) -> Result<(), ProtocolViolation> {
         p.expect_len(3, 5)?;
-        let request = p.id(1, "request id")?;
+        let request = p.nonzero_id(1, "request id")?;
         let details = p.dict(2, "Details")?;
         let payload = p.payload(3)?;
         let Some(handle) = self.reply_handle(request, m::CALL, !progress(details), p)? else {
@@ -116,8 +116,8 @@ impl SessionCore {
         out: &mut Output,
     ) -> Result<(), ProtocolViolation> {
         p.expect_len(4, 6)?;
-        let request = p.id(1, "request id")?;
-        let registration = p.id(2, "registration id")?;
+        let request = p.nonzero_id(1, "request id")?;
+        let registration = p.nonzero_id(2, "registration id")?;
         let details = p.dict(3, "Details")?;
         let payload = p.payload(4)?;
         if !self.registrations.contains(&registration) {
@@ -154,7 +154,7 @@ impl SessionCore {
         out: &mut Output,
     ) -> Result<(), ProtocolViolation> {
         p.expect_len(3, 3)?;
-        let request = p.id(1, "request id")?;
+        let request = p.nonzero_id(1, "request id")?;
         let options = p.dict(2, "Options")?;
         if self.invocations.remove(&request) {
             self.streaming_invocations.remove(&request);

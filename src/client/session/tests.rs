@@ -395,3 +395,131 @@ fn malformed_commands_are_typed_errors() {
         "nothing is sent for a bad command"
     );
 }
+
+/// Asserts that `msg` from the router ended the session with a protocol violation whose ABORT
+/// message names `what`, and that JavaScript heard the same.
+fn assert_violation(s: &SessionCore, out: &Output, what: &str) {
+    assert!(out.close_transport, "the transport must close");
+    assert_eq!(s.state(), State::Ended);
+    let leave = s.leave_info().expect("a leave reason");
+    assert_eq!(leave.reason, PROTOCOL_VIOLATION);
+    assert!(leave.violation);
+    assert!(
+        leave.message.contains(what),
+        "message {:?} should name {what:?}",
+        leave.message
+    );
+    assert!(
+        out.to_router
+            .iter()
+            .any(|m| m.starts_with("[3,") && m.contains(PROTOCOL_VIOLATION)),
+        "an ABORT goes out: {:?}",
+        out.to_router
+    );
+}
+
+#[test]
+fn welcome_with_session_id_outside_1_to_2_pow_53_aborts() {
+    for bad in ["0", "9007199254740993", "-1", "1.5", "\"7\"", "null", "1e3"] {
+        let mut out = Output::default();
+        let mut s = SessionCore::start(1, "realm1", "{}", &mut out);
+        out.clear();
+        s.on_message(&format!("[2,{bad},{{}}]"), &mut out);
+        assert!(
+            !out.to_js.iter().any(|e| e.starts_with("[1000,")),
+            "session id {bad} must not open the session"
+        );
+        assert_violation(&s, &out, "session id");
+        assert!(s.leave_info().unwrap().message.contains("[1, 2^53]"));
+    }
+    // The bounds themselves are valid.
+    for good in ["1", "9007199254740992"] {
+        let mut out = Output::default();
+        let mut s = SessionCore::start(1, "realm1", "{}", &mut out);
+        s.on_message(&format!("[2,{good},{{}}]"), &mut out);
+        assert!(s.is_established(), "session id {good}");
+    }
+}
+
+/// Each reply with one id replaced by 0 or 2^53+1, after a request (and, where the reply needs
+/// a live subscription or registration, its acknowledgement).
+#[test]
+fn ids_of_0_or_past_2_pow_53_in_replies_abort() {
+    const BAD: [&str; 2] = ["0", "9007199254740993"];
+    const SUBSCRIBE: &str = r#"[32,5,{},"t"]"#;
+    const REGISTER: &str = r#"[64,5,{},"p"]"#;
+    const CALL: &str = r#"[48,5,{},"p"]"#;
+    // (command, the router's acknowledgement or "", the reply with `{}` for the bad id, what
+    // the ABORT message names)
+    let cases = [
+        (SUBSCRIBE, "", "[33,1,{}]", "subscription id"),
+        (SUBSCRIBE, "", "[33,{},7]", "request id"),
+        (
+            r#"[16,5,{"acknowledge":true},"t"]"#,
+            "",
+            "[17,1,{}]",
+            "publication id",
+        ),
+        (REGISTER, "", "[65,1,{}]", "registration id"),
+        (CALL, "", "[50,{},{}]", "request id"),
+        (CALL, "", r#"[8,48,{},{},"wamp.error.x"]"#, "request id"),
+        (REGISTER, "[65,1,1]", "[68,{},1,{}]", "request id"),
+        (REGISTER, "[65,1,1]", "[69,{},{}]", "request id"),
+        (SUBSCRIBE, "[33,1,1]", "[36,1,{},{}]", "publication id"),
+    ];
+    for (command, ack, reply, what) in cases {
+        for bad in BAD {
+            let (mut s, mut out) = established();
+            s.on_command(command, &mut out).unwrap();
+            if !ack.is_empty() {
+                s.on_message(ack, &mut out);
+            }
+            out.clear();
+            let msg = reply.replacen("{}", bad, 1);
+            s.on_message(&msg, &mut out);
+            assert_violation(&s, &out, what);
+        }
+    }
+}
+
+#[test]
+fn event_on_subscription_id_0_or_a_string_aborts() {
+    for (msg, what) in [
+        ("[36,0,5,{}]", "subscription id"),
+        (r#"[36,"1",5,{}]"#, "subscription id"),
+        ("[36,9007199254740993,5,{}]", "subscription id"),
+    ] {
+        let (mut s, mut out) = established();
+        s.on_command(r#"[32,5,{},"t"]"#, &mut out).unwrap();
+        s.on_message("[33,1,1]", &mut out);
+        out.clear();
+        s.on_message(msg, &mut out);
+        assert_violation(&s, &out, what);
+    }
+}
+
+#[test]
+fn revocation_naming_id_0_aborts() {
+    let (mut s, mut out) = established();
+    s.on_command(r#"[32,5,{},"t"]"#, &mut out).unwrap();
+    s.on_message("[33,1,1]", &mut out);
+    out.clear();
+    s.on_message(r#"[35,0,{"subscription":0}]"#, &mut out);
+    assert_violation(&s, &out, "Details.subscription");
+}
+
+#[test]
+fn the_session_stays_open_at_id_2_pow_53() {
+    let (mut s, mut out) = established();
+    s.on_command(r#"[32,5,{},"t"]"#, &mut out).unwrap();
+    s.on_message("[33,1,9007199254740992]", &mut out);
+    s.on_message("[36,9007199254740992,9007199254740992,{}]", &mut out);
+    assert!(!out.close_transport);
+    assert_eq!(
+        out.to_js,
+        vec![
+            "[33,5,9007199254740992]",
+            "[36,9007199254740992,9007199254740992,{}]"
+        ]
+    );
+}
