@@ -7,7 +7,7 @@ use super::json::{
     parse_json, push_bytes, push_key_of, push_list, push_map, to_json_text, JsonOut,
 };
 use super::markers::{push_float, push_integer, push_quoted, unmark, Marked};
-use super::{decode_err, encode_err, CodecError};
+use super::{decode_err, encode_err, CodecError, MAX_NESTING};
 
 /// CBOR -> JSON text; with `attachments`, large byte values go there instead of inline.
 pub fn cbor_to_json(
@@ -15,7 +15,15 @@ pub fn cbor_to_json(
     attachments: Option<&mut Vec<ReceivedValue>>,
 ) -> Result<String, CodecError> {
     let mut value: ciborium::Value =
-        ciborium::de::from_reader(bytes).map_err(|e| decode_err("cbor", e.to_string()))?;
+        ciborium::de::from_reader_with_recursion_limit(bytes, MAX_NESTING).map_err(
+            |e| match e {
+                ciborium::de::Error::RecursionLimitExceeded => CodecError::TooDeep {
+                    codec: "cbor",
+                    limit: MAX_NESTING,
+                },
+                e => decode_err("cbor", e.to_string()),
+            },
+        )?;
     to_json_text(&mut value, bytes.len(), attachments, cbor_value_to_json)
 }
 

@@ -12,7 +12,7 @@ use super::attachments::{
     ReceivedValue, ATTACH_MIN_LEN, ATTACH_MIN_TEXT_LEN, PLACEHOLDER,
 };
 use super::markers::{push_base64, push_quoted, BIGINT_MARK, BYTES_MARK};
-use super::{encode_err, CodecError};
+use super::{encode_err, CodecError, MAX_NESTING};
 
 /// The JSON text being written from a decoded message, and where large byte values go when the
 /// caller takes them as attachments.
@@ -271,6 +271,49 @@ pub(super) fn large_json_values(src: &[u8]) -> Vec<LargeValue> {
         }
     }
     found
+}
+
+/// Fails when the lists and maps of a received JSON text nest deeper than `MAX_NESTING`, the
+/// limit the MessagePack and CBOR readers have too: the text is not parsed here (the session
+/// only splits the envelope), but JavaScript and the other serializers recurse over it.
+pub(super) fn check_nesting(text: &[u8]) -> Result<(), CodecError> {
+    // A text cannot nest deeper than it is long.
+    if text.len() <= MAX_NESTING {
+        return Ok(());
+    }
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(&b) = text.get(at) {
+        match b {
+            b'"' => {
+                // Skip the string: to its closing quote, past escaped characters.
+                at += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', text.get(at..).unwrap_or_default()) {
+                        None => return Ok(()),
+                        Some(k) if text[at + k] == b'\\' => at += k + 2,
+                        Some(k) => {
+                            at += k;
+                            break;
+                        }
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(CodecError::TooDeep {
+                        codec: "json",
+                        limit: MAX_NESTING,
+                    });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    Ok(())
 }
 
 pub(super) fn parse_json(json: &str, codec: &'static str) -> Result<Json, CodecError> {

@@ -45,6 +45,10 @@ pub enum CodecError {
     IntegerTooLarge { codec: &'static str, value: i128 },
 }
 
+/// How deep lists and maps of a received message may nest, in every serializer: readers recurse
+/// over them, and the input comes from the network.
+pub(crate) const MAX_NESTING: usize = 128;
+
 fn decode_err(codec: &'static str, reason: impl Into<String>) -> CodecError {
     CodecError::Decode {
         codec,
@@ -106,14 +110,14 @@ impl Codec {
         attachments: Option<&mut Vec<ReceivedValue>>,
     ) -> Result<String, CodecError> {
         match (self, frame) {
-            (Codec::Json, Frame::Text(t)) => Ok(json_text(t, attachments)),
+            (Codec::Json, Frame::Text(t)) => json_text(t, attachments),
             // JSON over RawSocket.
             (Codec::Json, Frame::Binary(b)) => String::from_utf8(Vec::from(b))
-                .map(|t| json_text(t, attachments))
                 .map_err(|_| CodecError::Decode {
                     codec: "json",
                     reason: "not UTF-8".into(),
-                }),
+                })
+                .and_then(|t| json_text(t, attachments)),
             (Codec::MsgPack, Frame::Binary(b)) => msgpack::msgpack_to_json(&b, attachments),
             (Codec::Cbor, Frame::Binary(b)) => cbor::cbor_to_json(&b, attachments),
             (codec, Frame::Text(_)) => Err(CodecError::TextFrame {
@@ -123,9 +127,13 @@ impl Codec {
     }
 }
 
-fn json_text(text: String, attachments: Option<&mut Vec<ReceivedValue>>) -> String {
-    match attachments {
+fn json_text(
+    text: String,
+    attachments: Option<&mut Vec<ReceivedValue>>,
+) -> Result<String, CodecError> {
+    json::check_nesting(text.as_bytes())?;
+    Ok(match attachments {
         Some(attachments) => json::json_take_large_values(text, attachments),
         None => text,
-    }
+    })
 }

@@ -37,7 +37,7 @@ pub fn msgpack_to_json(
 
 /// How deep MessagePack lists and maps may nest: the reader recurses, and the input comes from
 /// the network. The same limit as serde_json's, which reads the text afterwards.
-pub(super) const MSGPACK_MAX_DEPTH: usize = 128;
+pub(super) const MSGPACK_MAX_DEPTH: usize = super::MAX_NESTING;
 
 pub(super) struct MsgpackReader<'a> {
     frame: &'a Bytes,

@@ -196,3 +196,65 @@ fn errors_say_whose_fault_they_are() {
         Err(CodecError::TooDeep { limit: 128, .. })
     ));
 }
+
+/// 100k nested lists (or CBOR tags) under an EVENT, in each serializer: a clear error, no stack
+/// overflow.
+#[test]
+fn deep_nesting_is_refused_in_every_serializer() {
+    use super::{Codec, MAX_NESTING};
+    use crate::wamp::transport::Frame;
+    const DEPTH: usize = 100_000;
+    let too_deep = |codec: &'static str| CodecError::TooDeep {
+        codec,
+        limit: MAX_NESTING,
+    };
+    let json = format!("[36,5,1,{{}},[{}{}]]", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    assert_eq!(
+        Codec::Json.decode(Frame::Text(json.clone()), None),
+        Err(too_deep("json"))
+    );
+    assert_eq!(
+        Codec::Json.decode(
+            Frame::Binary(json.into_bytes().into()),
+            Some(&mut Vec::new())
+        ),
+        Err(too_deep("json"))
+    );
+    let mut mp = vec![0x95, 0x24, 0x05, 0x01, 0x80];
+    mp.extend(std::iter::repeat_n(0x91, DEPTH));
+    mp.push(0xc0);
+    assert_eq!(
+        Codec::MsgPack.decode(Frame::Binary(mp.into()), None),
+        Err(too_deep("msgpack"))
+    );
+    let mut cbor = vec![0x85, 0x18, 0x24, 0x05, 0x01, 0xa0];
+    cbor.extend(std::iter::repeat_n(0x81, DEPTH));
+    cbor.push(0xf6);
+    assert_eq!(
+        Codec::Cbor.decode(Frame::Binary(cbor.into()), None),
+        Err(too_deep("cbor"))
+    );
+    // Tags wrap a value without a list or map: they must not recurse without bound either.
+    let mut tags = vec![0x85, 0x18, 0x24, 0x05, 0x01, 0xa0, 0x81];
+    tags.extend(std::iter::repeat_n(0xc6, DEPTH));
+    tags.push(0xf6);
+    assert!(Codec::Cbor
+        .decode(Frame::Binary(tags.into()), None)
+        .is_err());
+}
+
+#[test]
+fn nesting_up_to_the_limit_and_brackets_in_strings_are_fine() {
+    use super::{Codec, MAX_NESTING};
+    use crate::wamp::transport::Frame;
+    // The message's own list counts as one level.
+    let inner = MAX_NESTING - 2;
+    let json = format!("[36,5,1,{{}},[{}{}]]", "[".repeat(inner), "]".repeat(inner));
+    assert!(Codec::Json.decode(Frame::Text(json), None).is_ok());
+    let brackets = format!(
+        r#"[36,5,1,{{}},["{}\"{}"]]"#,
+        "[".repeat(1000),
+        "{".repeat(1000)
+    );
+    assert!(Codec::Json.decode(Frame::Text(brackets), None).is_ok());
+}
