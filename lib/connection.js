@@ -10,6 +10,9 @@ const { checkConnectionOptions, retrySettings, engineConfig, normalizeTransports
 const { dispatchBatch } = require('./dispatch.js');
 const { Session } = require('./session.js');
 
+// Connections that are open or retrying: the engine still calls into them.
+const activeConnections = new Set();
+
 class Connection {
   constructor(options) {
     checkConnectionOptions(options);
@@ -22,7 +25,12 @@ class Connection {
 
     this._onUserErrorHandler = options.on_user_error || defaultErrorHandler('user error');
     this._onInternalErrorHandler = options.on_internal_error || defaultErrorHandler('internal error');
-    this._native = new NativeConnection((batch, attachments) => this._onBatch(batch, attachments));
+    // The engine holds its callback strongly (a napi reference JavaScript's GC cannot see
+    // through), and this Connection holds the engine: the callback reaches the Connection
+    // through a WeakRef, so that a closed Connection nobody uses is collected (with its engine).
+    // `activeConnections` keeps an open or retrying one reachable, as a socket would.
+    const self = new WeakRef(this);
+    this._native = new NativeConnection((batch, attachments) => self.deref()?._onBatch(batch, attachments));
     this._handleCounter = 0;
     this._active = false;
     this._connected = false;
@@ -84,6 +92,7 @@ class Connection {
     // The engine's callback does not hold the event loop; this timer does, for exactly as long
     // as the connection is open or retrying.
     this._keepAlive = setInterval(() => {}, 1 << 30);
+    activeConnections.add(this);
   }
 
   close(reason, message) {
@@ -116,6 +125,7 @@ class Connection {
   }
 
   _finish() {
+    activeConnections.delete(this);
     this._active = false;
     this._retrying = false;
     if (this._keepAlive) {
