@@ -48,6 +48,9 @@ pub(super) fn cbor_value_to_json(
                     push_quoted(&mut w.text, s);
                     Ok(())
                 }
+                other if is_container(other) => {
+                    Err(decode_err("cbor", "a map key is a list or map"))
+                }
                 other => push_key_of(other, w, cbor_value_to_json),
             },
             cbor_value_to_json,
@@ -57,6 +60,16 @@ pub(super) fn cbor_value_to_json(
         _ => return Err(decode_err("cbor", "unsupported CBOR value")),
     }
     Ok(())
+}
+
+/// A list or map, tagged or not: never a map key (see `msgpack`'s key for why).
+fn is_container(v: &ciborium::Value) -> bool {
+    use ciborium::Value as V;
+    match v {
+        V::Array(_) | V::Map(_) => true,
+        V::Tag(_, inner) => is_container(inner),
+        _ => false,
+    }
 }
 
 pub fn json_to_cbor(json: &str, attachments: &mut Outgoing) -> Result<Vec<u8>, CodecError> {

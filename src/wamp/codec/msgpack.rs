@@ -196,8 +196,9 @@ impl<'a> MsgpackReader<'a> {
         })
     }
 
-    /// WAMP dicts have string keys; a key of another type becomes the string of its JSON text
-    /// rather than failing the message.
+    /// WAMP dicts have string keys; a scalar key of another type becomes the string of its JSON
+    /// text rather than failing the message. A list or map as a key fails: quoted inside a
+    /// quoted key inside ..., its text would double at each level.
     fn key(&mut self, w: &mut JsonOut, depth: usize) -> Result<(), CodecError> {
         use rmp::Marker as M;
         let width = match self.rest.first().map(|b| M::from_u8(*b)) {
@@ -208,6 +209,9 @@ impl<'a> MsgpackReader<'a> {
             Some(M::Str8) => 1,
             Some(M::Str16) => 2,
             Some(M::Str32) => 4,
+            Some(M::FixArray(_) | M::Array16 | M::Array32 | M::FixMap(_) | M::Map16 | M::Map32) => {
+                return Err(decode_err("msgpack", "a map key is a list or map"))
+            }
             _ => {
                 let mut inner = JsonOut {
                     text: String::new(),

@@ -258,3 +258,35 @@ fn nesting_up_to_the_limit_and_brackets_in_strings_are_fine() {
     );
     assert!(Codec::Json.decode(Frame::Text(brackets), None).is_ok());
 }
+
+/// Maps keyed by maps keyed by maps ...: each level used to quote the text of the level below,
+/// doubling its backslashes, so 60 levels took 2^60 bytes. A list or map key is refused.
+#[test]
+fn container_map_keys_are_refused_not_quoted_level_by_level() {
+    use super::Codec;
+    use crate::wamp::transport::Frame;
+    let mut mp = vec![0x93, 0x24, 0x01];
+    mp.extend(std::iter::repeat_n(0x81, 60));
+    mp.push(0xc0);
+    let err = Codec::MsgPack
+        .decode(Frame::Binary(mp.into()), None)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("a map key is a list or map"),
+        "{err}"
+    );
+    let mut cbor = vec![0x83, 0x18, 0x24, 0x01];
+    cbor.extend(std::iter::repeat_n(0xa1, 60));
+    // The innermost key, then the value of each level.
+    cbor.extend(std::iter::repeat_n(0xf6, 61));
+    let err = Codec::Cbor
+        .decode(Frame::Binary(cbor.into()), None)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("a map key is a list or map"),
+        "{err}"
+    );
+    // Scalar keys still become strings.
+    let json = mp_to_json(&[0x92, 0x24, 0x81, 0x07, 0xc3], None).unwrap();
+    assert_eq!(json, r#"[36,{"7":true}]"#);
+}
