@@ -10,3 +10,6 @@ pub mod binding;
 pub mod client;
 pub mod router;
 pub mod wamp;
+
+#[cfg(test)]
+mod fuzz;

@@ -55,7 +55,7 @@ struct Pending {
 }
 
 /// What one step of the session produced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Output {
     pub to_router: Vec<String>,
     pub to_js: Vec<String>,
@@ -74,6 +74,7 @@ impl Output {
 const GOODBYE_AND_OUT: &str = "wamp.close.goodbye_and_out";
 const PROTOCOL_VIOLATION: &str = "wamp.error.protocol_violation";
 
+#[derive(Clone)]
 pub struct SessionCore {
     state: State,
     serial: u32,
@@ -231,7 +232,7 @@ impl SessionCore {
 
 /// The most recent cancelled request ids, bounded so that a long session does not accumulate
 /// them: a late reply comes soon after the cancel or not at all.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Tombstones {
     ids: HashSet<u64>,
     order: VecDeque<u64>,
