@@ -154,11 +154,9 @@ test('a text frame on the MessagePack serializer is a violation', () =>
   hostile({ serializer: 'msgpack' }, ({ peer }) => peer.sendFrame('[36,1,2,{}]'), VIOLATION(/text frame/)));
 
 test('a RawSocket frame of an unknown type ends the connection', () =>
-  hostile(
-    { transport: 'rawsocket' },
-    ({ peer }) => peer.writeRaw(Buffer.from([0x05, 0, 0, 2, 0x5b, 0x5d])),
-    { mentions: /frame type/ }
-  ));
+  hostile({ transport: 'rawsocket' }, ({ peer }) => peer.writeRaw(Buffer.from([0x05, 0, 0, 2, 0x5b, 0x5d])), {
+    mentions: /frame type/,
+  }));
 
 test('a RawSocket frame longer than our rawsocket_max_len_exp ends the connection', () =>
   hostile(
@@ -170,16 +168,28 @@ test('a RawSocket frame longer than our rawsocket_max_len_exp ends the connectio
 // --- Wrong types in message positions -----------------------------------------------------------
 
 test('RESULT whose Arguments is not a list is a violation', () =>
-  hostile({}, (ctx) => ctx.peer.send([50, ctx.requests[48], {}, { a: 1 }]), VIOLATION(/RESULT Arguments must be a list/)));
+  hostile(
+    {},
+    (ctx) => ctx.peer.send([50, ctx.requests[48], {}, { a: 1 }]),
+    VIOLATION(/RESULT Arguments must be a list/)
+  ));
 
 test('EVENT with a string subscription id is a violation', () =>
-  hostile({}, (ctx) => ctx.peer.send([36, String(ctx.requests[32]), 1, {}]), VIOLATION(/EVENT has an invalid subscription id/)));
+  hostile(
+    {},
+    (ctx) => ctx.peer.send([36, String(ctx.requests[32]), 1, {}]),
+    VIOLATION(/EVENT has an invalid subscription id/)
+  ));
 
 test('ERROR whose error URI is not a string is a violation', () =>
   hostile({}, (ctx) => ctx.peer.send([8, 48, ctx.requests[48], {}, 17]), VIOLATION(/ERROR Error must be a string/)));
 
 test('SUBSCRIBED with a fractional subscription id is a violation', () =>
-  hostile({}, (ctx) => ctx.peer.send([33, ctx.requests[32], 1.5]), VIOLATION(/SUBSCRIBED has an invalid subscription id/)));
+  hostile(
+    {},
+    (ctx) => ctx.peer.send([33, ctx.requests[32], 1.5]),
+    VIOLATION(/SUBSCRIBED has an invalid subscription id/)
+  ));
 
 test('INVOCATION whose Details is a list is a violation', async () => {
   const ctx = await scenario();
@@ -204,7 +214,11 @@ test('a RESULT for a request never made is a violation', () =>
   hostile({}, ({ peer }) => peer.send([50, 987654, {}, [1]]), VIOLATION(/unknown request 987654/)));
 
 test('a REGISTERED in reply to a CALL is a violation', () =>
-  hostile({}, (ctx) => ctx.peer.send([65, ctx.requests[48], 5]), VIOLATION(/REGISTERED for request \d+, which is a CALL/)));
+  hostile(
+    {},
+    (ctx) => ctx.peer.send([65, ctx.requests[48], 5]),
+    VIOLATION(/REGISTERED for request \d+, which is a CALL/)
+  ));
 
 test('a second WELCOME on an open session is a violation', () =>
   hostile({}, ({ peer }) => peer.send([2, 4243, {}]), VIOLATION(/WELCOME received on an established session/)));
@@ -259,11 +273,7 @@ test('a RESULT for request id 0 is a violation', () =>
 // --- Size and depth -----------------------------------------------------------------------------
 
 test('a 20 MiB frame ends the connection without crashing', () =>
-  hostile(
-    {},
-    ({ peer }) => peer.sendFrame(`[36,1,2,{},["${'x'.repeat(20 * 1024 * 1024)}"]]`),
-    { mentions: /./ }
-  ));
+  hostile({}, ({ peer }) => peer.sendFrame(`[36,1,2,{},["${'x'.repeat(20 * 1024 * 1024)}"]]`), { mentions: /./ }));
 
 function deepJson(depth) {
   return '['.repeat(depth) + ']'.repeat(depth);
@@ -282,15 +292,35 @@ test('100k-deep nesting in JSON is a violation, as in MessagePack and CBOR', asy
 test('100k-deep nesting in MessagePack is a violation', () =>
   hostile(
     { serializer: 'msgpack', transport: 'rawsocket' },
-    ({ peer }) => peer.sendFrame(Buffer.concat([Buffer.from([0x95, 0x24, 0x05, 0x01, 0x80]), Buffer.alloc(100000, 0x91), Buffer.from([0xc0])])),
+    ({ peer }) =>
+      peer.sendFrame(
+        Buffer.concat([Buffer.from([0x95, 0x24, 0x05, 0x01, 0x80]), Buffer.alloc(100000, 0x91), Buffer.from([0xc0])])
+      ),
     VIOLATION(/nest deeper/)
   ));
 
 test('100k-deep nesting in CBOR is a violation', () =>
   hostile(
     { serializer: 'cbor' },
-    ({ peer }) => peer.sendFrame(Buffer.concat([Buffer.from([0x85, 0x18, 0x24, 0x05, 0x01, 0xa0]), Buffer.alloc(100000, 0x81), Buffer.from([0xf6])])),
+    ({ peer }) =>
+      peer.sendFrame(
+        Buffer.concat([
+          Buffer.from([0x85, 0x18, 0x24, 0x05, 0x01, 0xa0]),
+          Buffer.alloc(100000, 0x81),
+          Buffer.from([0xf6]),
+        ])
+      ),
     VIOLATION(/nest deeper/)
+  ));
+
+test('MessagePack maps keyed by maps, 60 deep, are a violation at once (not 2^60 bytes of quoting)', () =>
+  hostile(
+    { serializer: 'msgpack' },
+    ({ peer }) =>
+      peer.sendFrame(
+        Buffer.concat([Buffer.from([0x95, 0x24, 0x05, 0x01]), Buffer.alloc(60, 0x81), Buffer.from([0xc0])])
+      ),
+    VIOLATION(/a map key is a list or map/)
   ));
 
 // --- Silence, stalls and disconnects ------------------------------------------------------------

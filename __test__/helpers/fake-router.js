@@ -174,7 +174,8 @@ async function fakeRouter({ transport = 'websocket', serializer = 'json' } = {})
           const payload = buf.subarray(4, 4 + len);
           buf = buf.subarray(4 + len);
           if (kind === 0) peer._received(payload);
-          else if (kind === 1) socket.write(Buffer.concat([Buffer.from([2, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff]), payload]));
+          else if (kind === 1)
+            socket.write(Buffer.concat([Buffer.from([2, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff]), payload]));
         }
       });
     });

@@ -11,7 +11,8 @@ const autobahn = require('../..');
 const CYCLES = Number(process.env.CYCLES || 1000);
 const SAMPLE_EVERY = Number(process.env.SAMPLE_EVERY || 100);
 
-const statusKiB = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+const statusKiB = (field) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
 
 async function main() {
   if (typeof global.gc !== 'function') throw new Error('run with --expose-gc');
