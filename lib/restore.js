@@ -337,7 +337,11 @@ class Restorer {
       }
       if (!entry.d) continue;
       entry.sent = res;
-      res.then(entry.d.resolve, entry.d.reject);
+      const d = entry.d;
+      res.then(
+        (value) => d.resolve(value),
+        (e) => d.reject(e)
+      );
     }
   }
 }
