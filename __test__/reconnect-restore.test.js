@@ -66,8 +66,9 @@ function connect(extra = {}) {
       extra
     )
   );
-  const peer = { c, opens: fifo(), closes: fifo(), userErrors, gate: null };
+  const peer = { c, opens: fifo(), closes: fifo(), userErrors, gate: null, duringOnopen: null };
   c.onopen = (session, details) => {
+    if (peer.duringOnopen) peer.duringOnopen(session, details);
     peer.opens.push({
       session,
       details,
@@ -322,11 +323,16 @@ test(
     await assert.rejects(s1.call(remote, ['overflow']), isError('autobahn.error.reconnect_queue_full', /5 requests/));
     assert.equal(canceled.cancel(), true);
     await assert.rejects(canceled, isError('wamp.error.canceled'));
+    let fromOnopen = null;
+    a.duringOnopen = (session) => {
+      fromOnopen = session.call(remote, ['from onopen']);
+    };
     gate.resolve(false);
 
     const { session: s2 } = await a.opens.next('onopen after the reconnect');
     assert.equal(await c1, 'own first');
     assert.equal(await c2, 'second');
+    assert.equal(await fromOnopen, 'from onopen');
     assert.deepEqual(await published.waitFor(1), ['third']);
     const lateSub = await late;
     assert.ok(lateSub instanceof autobahn.Subscription);
@@ -335,7 +341,8 @@ test(
     assert.deepEqual(await lateEvents.waitFor(1), ['hello']);
     // The canceled and the overflowing call never reached the callee.
     assert.equal(await s2.call(remote, ['last']), 'last');
-    assert.deepEqual(calls.items, ['second', 'last']);
+    // Held requests went out before anything onopen sent.
+    assert.deepEqual(calls.items, ['second', 'from onopen', 'last']);
     a.c.close();
     b.c.close();
   }
@@ -369,6 +376,23 @@ test(
     assert.equal(a.c.isRetrying, false);
   }
 );
+
+test('close() while reconnecting rejects held requests with wamp.close.normal', { timeout: 60000 }, async () => {
+  const topic = uniqueUri('topic');
+  const a = connect({ restore_on_reconnect: true, queue_while_reconnecting: 10 });
+  const { session: s1 } = await a.opens.next('first onopen');
+  const sub = await s1.subscribe(topic, () => {});
+  const { gate } = await dropAndHold(a);
+  const held = s1.publish(topic, ['never sent'], {}, { acknowledge: true });
+  a.c.close();
+  gate.resolve(false);
+  await assert.rejects(held, isError('wamp.close.normal', /not sent/));
+  assert.equal(await sub.on_unsubscribe, 'wamp.close.normal');
+  let last;
+  do last = await a.closes.next('the final onclose');
+  while (last.details.will_retry);
+  assert.equal(a.c.isOpen, false);
+});
 
 test('the options are checked', () => {
   const base = { url: 'ws://127.0.0.1:1/ws', realm: 'realm1' };
