@@ -70,6 +70,8 @@ class Restorer {
     this._queue = [];
     // A session of this connection was lost and the connection is reconnecting.
     this._reconnecting = false;
+    // Sessions lost to a reconnect in this run of the connection: they forward, hold or reject.
+    this._lost = new WeakSet();
     // The last onclose details, for the URI of what is given up.
     this._lastClose = null;
   }
@@ -80,7 +82,10 @@ class Restorer {
   onClose(session, reason, details) {
     this._lastClose = { reason, details };
     if (!details.will_retry) return;
-    if (session && session.isOpen) this._reconnecting = true;
+    if (session && session.isOpen) {
+      this._reconnecting = true;
+      this._lost.add(session);
+    }
     if (!session || !this._restore) return;
     // Taken out of the session before it ends, so that they stay active.
     for (const subs of session._subscriptions.values()) {
@@ -128,6 +133,7 @@ class Restorer {
     const uri = details.reason || 'wamp.close.transport_lost';
     const kwargs = { reason: last ? last.reason : null, message: details.message };
     this._reconnecting = false;
+    this._lost = new WeakSet();
     const wanted = Array.from(this._wanted);
     this._wanted.clear();
     for (const obj of wanted) this._deactivate(obj, uri);
@@ -148,7 +154,9 @@ class Restorer {
 
   request(session, method, args) {
     const conn = this._connection;
-    if (!conn._active || (!this._reconnecting && !conn.isOpen)) throw 'session not open';
+    if (!conn._active || !this._lost.has(session) || (!this._reconnecting && !conn.isOpen)) {
+      throw 'session not open';
+    }
     if (method === 'unsubscribe' || method === 'unregister') return this._release(session, method, args[0]);
     if (!QUEUEABLE.has(method)) throw 'session not open';
     // CURIEs are resolved with the prefixes of the session they were issued on.
