@@ -4,6 +4,7 @@
 // connection reconnects), on_restore_error, and the default (off) staying Autobahn|JS's.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const net = require('node:net');
 const autobahn = require('..');
 const { startRouter } = require('./helpers/router');
 const { deferred, withTimeout, uniqueUri, collector } = require('./helpers/session');
@@ -393,6 +394,139 @@ test('close() while reconnecting rejects held requests with wamp.close.normal', 
   while (last.details.will_retry);
   assert.equal(a.c.isOpen, false);
 });
+
+// A scripted RawSocket (JSON) router, for a router that vanishes at a chosen moment. Each accepted
+// connection runs `script(peer, n)` (n = 1, 2, ...); peer.next() yields the client's messages,
+// peer.send(msg) answers, peer.drop() cuts the connection.
+async function vanishingRouter(script) {
+  let count = 0;
+  const failures = [];
+  const sockets = new Set();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    const inbox = fifo();
+    let buf = Buffer.alloc(0);
+    let handshaken = false;
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      sockets.delete(sock);
+      inbox.push({ closed: true });
+    });
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (!handshaken) {
+        if (buf.length < 4) return;
+        sock.write(Buffer.from([0x7f, (buf[1] & 0xf0) | 1, 0, 0])); // JSON, the client's limit
+        buf = buf.subarray(4);
+        handshaken = true;
+      }
+      while (buf.length >= 4 && buf.length >= 4 + buf.readUIntBE(1, 3)) {
+        const len = buf.readUIntBE(1, 3);
+        if (buf[0] === 0) inbox.push(JSON.parse(buf.subarray(4, 4 + len).toString('utf8')));
+        buf = buf.subarray(4 + len);
+      }
+    });
+    const send = (msg) => {
+      const payload = Buffer.from(JSON.stringify(msg), 'utf8');
+      const head = Buffer.alloc(4);
+      head.writeUIntBE(payload.length, 1, 3);
+      sock.write(Buffer.concat([head, payload]));
+    };
+    count += 1;
+    script({ next: (what) => inbox.next(what), send, drop: () => sock.destroy() }, count).catch((e) => {
+      failures.push(e);
+      sock.destroy();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    failures,
+    close() {
+      for (const sock of sockets) sock.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const WELCOME_ROLES = { roles: { broker: { features: {} }, dealer: { features: {} } } };
+
+test(
+  'lost again while restoring: the next session restores everything, and onopen runs only for it',
+  { timeout: 30000 },
+  async () => {
+    const joined = deferred();
+    const invocations = fifo();
+    const fake = await vanishingRouter(async (peer, n) => {
+      const hello = await peer.next('HELLO');
+      assert.equal(hello[0], 1);
+      peer.send([2, 100 + n, WELCOME_ROLES]);
+      const answered = [];
+      for (;;) {
+        const msg = await peer.next(`a request on connection ${n}`);
+        if (msg.closed) return;
+        if (msg[0] === 6) {
+          peer.send([6, {}, 'wamp.close.goodbye_and_out']);
+          continue;
+        }
+        if (msg[0] === 70) {
+          invocations.push(msg);
+          continue;
+        }
+        const kind = msg[0] === 32 ? 'subscribe' : msg[0] === 64 ? 'register' : `message ${msg[0]}`;
+        answered.push(kind);
+        // Connection 2 vanishes after answering the SUBSCRIBE, with the REGISTER unanswered.
+        if (n === 2 && kind === 'register') {
+          peer.drop();
+          return;
+        }
+        if (kind === 'subscribe') peer.send([33, msg[1], 1000 + n]);
+        else if (kind === 'register') peer.send([65, msg[1], 2000 + n]);
+        if (n === 1 && answered.length === 2) joined.resolve();
+        if (n === 3 && answered.length === 2) {
+          peer.send([36, 1003, 555, {}, ['after the restore']]);
+          peer.send([68, 777, 2003, {}, [20, 22]]);
+        }
+      }
+    });
+    const events = collector();
+    const a = connect({
+      transports: [{ type: 'rawsocket', host: '127.0.0.1', port: fake.port }],
+      url: undefined,
+      restore_on_reconnect: true,
+    });
+    try {
+      const first = await a.opens.next('first onopen');
+      assert.equal(first.session.id, 101);
+      const sub = await first.session.subscribe('com.example.topic', (args, kwargs, details, s) =>
+        events.push({ value: args[0], s })
+      );
+      const reg = await first.session.register('com.example.add', (args) => args[0] + args[1]);
+      await joined.promise;
+      // Connection 1 is cut by the test, connection 2 by the router during the restore.
+      a.c.transport.close();
+      const reopened = await a.opens.next('onopen after the restore');
+      assert.equal(reopened.session.id, 103, 'no onopen for the session lost while restoring');
+      assert.deepEqual(reopened.subscriptions, [sub]);
+      assert.deepEqual(reopened.registrations, [reg]);
+      assert.deepEqual([sub.id, reg.id, sub.active, reg.active], [1003, 2003, true, true]);
+      assert.deepEqual(reopened.details.restored.failed, []);
+      const [got] = await events.waitFor(1);
+      assert.equal(got.value, 'after the restore');
+      assert.equal(got.s, sub);
+      assert.deepEqual(await invocations.next('YIELD'), [70, 777, {}, [42]]);
+      assert.deepEqual(a.userErrors, [], 'the unanswered REGISTER is no failure to report');
+      assert.deepEqual(fake.failures, []);
+    } finally {
+      try {
+        a.c.close();
+      } catch {
+        // closed already
+      }
+      await fake.close();
+    }
+  }
+);
 
 test('the options are checked', () => {
   const base = { url: 'ws://127.0.0.1:1/ws', realm: 'realm1' };
