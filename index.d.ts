@@ -248,6 +248,26 @@ declare namespace autobahn {
     on_user_error?: ErrorHandler | null;
     /** Receives internal errors (protocol violations, a challenge with no onchallenge, …); default logs with console.error. */
     on_internal_error?: ErrorHandler | null;
+    /**
+     * Ours (README "Reconnecting"): after a reconnect, make every subscription and registration
+     * that was active when the session was lost again on the new session, as the same
+     * `Subscription`/`Registration` objects (new `id`, `session` = the new session), before
+     * `onjoin`/`onopen` run. Default false (Autobahn|JS: they end with the session).
+     */
+    restore_on_reconnect?: boolean;
+    /**
+     * Ours: how many requests (`call`, `publish`, `subscribe`, `register`) issued on a lost session
+     * while the connection reconnects are held and sent, in order, after the restore. A request
+     * beyond it rejects with 'autobahn.error.reconnect_queue_full'. Default 0: with
+     * `restore_on_reconnect` they reject at once with 'autobahn.error.reconnecting'; with neither
+     * option a lost session throws 'session not open' as in Autobahn|JS.
+     */
+    queue_while_reconnecting?: number;
+    /**
+     * Ours: told when the router refuses to restore one subscription or registration (e.g.
+     * 'wamp.error.procedure_already_exists'); that object becomes inactive. Default: `on_user_error`.
+     */
+    on_restore_error?: ((err: Error, object: Subscription | Registration) => void) | null;
   }
 
   /** Why `onclose` was called. */
@@ -312,8 +332,23 @@ declare namespace autobahn {
     realm?: string;
     /** The transport the session runs on. */
     transport: TransportInfo;
+    /**
+     * Ours, on a session that follows a lost one (with `restore_on_reconnect` or
+     * `queue_while_reconnecting`): what was made again, and what the router refused.
+     */
+    restored?: RestoredDetails;
     /** Other WELCOME details the router sent. */
     [key: string]: any;
+  }
+
+  /** `SessionDetails.restored`: the outcome of restoring after a reconnect (README "Reconnecting"). */
+  interface RestoredDetails {
+    /** Subscriptions made again (the same objects as before). */
+    subscriptions: Subscription[];
+    /** Registrations made again (the same objects as before). */
+    registrations: Registration[];
+    /** Objects the router refused to restore; they are now inactive. */
+    failed: Array<Subscription | Registration>;
   }
 
   /** A connection to a WAMP router that joins a session and reconnects per its options. */

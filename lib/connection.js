@@ -9,6 +9,7 @@ const { encode } = require('./payload.js');
 const { checkConnectionOptions, retrySettings, engineConfig, normalizeTransports } = require('./options.js');
 const { dispatchBatch } = require('./dispatch.js');
 const { Session } = require('./session.js');
+const { Restorer } = require('./restore.js');
 
 class Connection {
   constructor(options) {
@@ -19,6 +20,7 @@ class Connection {
     else this._defer = when.defer;
 
     this._retry = retrySettings(options);
+    this._restore = Restorer.forConnection(this, options); // null unless asked for
 
     this._onUserErrorHandler = options.on_user_error || defaultErrorHandler('user error');
     this._onInternalErrorHandler = options.on_internal_error || defaultErrorHandler('internal error');
@@ -118,6 +120,7 @@ class Connection {
   _finish() {
     this._active = false;
     this._retrying = false;
+    if (this._restore) this._restore.onFinish();
     if (this._keepAlive) {
       clearInterval(this._keepAlive);
       this._keepAlive = null;
@@ -146,8 +149,12 @@ class Connection {
     if (!s || s._serial !== serial) return;
     s._onWelcome(session, details);
     details.transport = this._transportInfo;
-    if (typeof s.onjoin === 'function') invokeUser(this, 'session.onjoin', s.onjoin, s, details);
-    if (typeof this.onopen === 'function') invokeUser(this, 'onopen', this.onopen, this, s, details);
+    const announce = () => {
+      if (typeof s.onjoin === 'function') invokeUser(this, 'session.onjoin', s.onjoin, s, details);
+      if (typeof this.onopen === 'function') invokeUser(this, 'onopen', this.onopen, this, s, details);
+    };
+    if (this._restore) this._restore.onOpen(s, details, announce);
+    else announce();
   }
 
   _callOnClose(reason, details) {
@@ -165,6 +172,7 @@ class Connection {
     this._transportInfo = null;
     const s = this._session;
     this._session = null;
+    if (this._restore) this._restore.onClose(s, reason, details);
     if (s) s._onClosed(reason, details);
     this._retrying = details.will_retry;
     const stop = this._callOnClose(reason, details);

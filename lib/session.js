@@ -146,6 +146,9 @@ class Session {
   }
 
   call(procedure, args, kwargs, options) {
+    // On a session lost to a reconnect, lib/restore.js (when enabled) forwards, holds or rejects.
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'call', [procedure, args, kwargs, options]);
     return this._call(procedure, args, kwargs, options, false).promise;
   }
 
@@ -320,6 +323,8 @@ class Session {
   }
 
   publish(topic, args, kwargs, options) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'publish', [topic, args, kwargs, options]);
     if (!this.isOpen) throw 'session not open';
     topic = this.resolve(topic);
     checkUri(topic, 'topic');
@@ -340,6 +345,8 @@ class Session {
   }
 
   subscribe(topic, handler, options) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'subscribe', [topic, handler, options]);
     if (!this.isOpen) throw 'session not open';
     topic = this.resolve(topic);
     if (typeof handler !== 'function') {
@@ -357,6 +364,8 @@ class Session {
   }
 
   register(procedure, endpoint, options) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'register', [procedure, endpoint, options]);
     if (!this.isOpen) throw 'session not open';
     procedure = this.resolve(procedure);
     if (typeof endpoint !== 'function') {
@@ -374,6 +383,8 @@ class Session {
   }
 
   unsubscribe(subscription) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'unsubscribe', [subscription]);
     if (!this.isOpen) throw 'session not open';
     if (!(subscription instanceof Subscription)) {
       throw new TypeError(`unsubscribe(): expected a Subscription, got ${describe(subscription)}`);
@@ -397,6 +408,8 @@ class Session {
   }
 
   unregister(registration) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'unregister', [registration]);
     if (!this.isOpen) throw 'session not open';
     if (!(registration instanceof Registration)) {
       throw new TypeError(`unregister(): expected a Registration, got ${describe(registration)}`);

@@ -138,4 +138,21 @@ async function scram(extra: autobahn.auth_scram.ChallengeExtra): Promise<boolean
 // @types/autobahn names.
 const options: autobahn.IConnectionOptions = { url: 'ws://127.0.0.1:8080/ws', realm: 'realm1' };
 
+// Restoring subscriptions and registrations after a reconnect (ours).
+const surviving = new autobahn.Connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  restore_on_reconnect: true,
+  queue_while_reconnecting: 100,
+  on_restore_error: (err: Error, lost: autobahn.Subscription | autobahn.Registration) => console.log(err, lost.id),
+});
+surviving.onopen = (session, details) => {
+  if (details.restored) {
+    const again: number = details.restored.subscriptions.length + details.restored.registrations.length;
+    console.log(again, details.restored.failed.map((x) => x.active));
+    return;
+  }
+  session.subscribe('com.example.topic', () => {});
+};
+
 console.log(version, info, open, asError, errorUri, pubkey, scram, options);
