@@ -497,8 +497,8 @@ declare namespace autobahn {
      * Autobahn|JS's hook for every outgoing WAMP message. Replace it on a session to see each
      * message as the array Autobahn|JS would pass (e.g. `[48, requestId, {}, 'com.x', [1]]`); the
      * original (`session._send_wamp.bind(session)`) sends the array it is given, so a replacement
-     * that does not call it drops the message. Request ids are the engine's, provided every
-     * message is passed on, in order. HELLO, AUTHENTICATE, GOODBYE and ABORT are sent by the
+     * that does not call it drops the message. Request ids are the ones on the wire when each
+     * message is passed on (or dropped) before the next is sent. HELLO, AUTHENTICATE, GOODBYE and ABORT are sent by the
      * engine and not passed here.
      */
     _send_wamp(msg: WampMessage): void;

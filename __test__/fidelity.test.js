@@ -6,7 +6,7 @@
 // scenario against the same router, they do (helpers/fidelity-scenario.js) and their views are
 // compared.
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
@@ -108,6 +108,37 @@ describe('the same scenario with this package and with Autobahn|JS', () => {
 });
 
 describe('session._send_wamp', () => {
+  // A session whose engine logs the messages it sends (AUTOBAHN_DEBUG, read at open()): `wire`
+  // collects them, with the request ids the router sees.
+  let restoreLog = null;
+  async function openWithWireLog() {
+    const wire = [];
+    const log = console.log;
+    console.log = (...args) => {
+      const line = typeof args[0] === 'string' ? args[0] : '';
+      if (!line.startsWith('AUTOBAHN_DEBUG: ')) return log(...args);
+      const m = /^AUTOBAHN_DEBUG: WAMP sent (.*)$/s.exec(line);
+      if (m) wire.push(JSON.parse(m[1]));
+      return undefined;
+    };
+    restoreLog = () => {
+      console.log = log;
+    };
+    globalThis.AUTOBAHN_DEBUG = true;
+    try {
+      const opened = await ctx.open({ use_es6_promises: true });
+      // HELLO is the engine's own.
+      wire.length = 0;
+      return Object.assign({ wire }, opened);
+    } finally {
+      delete globalThis.AUTOBAHN_DEBUG;
+    }
+  }
+  afterEach(() => {
+    if (restoreLog) restoreLog();
+    restoreLog = null;
+  });
+
   // Wraps _send_wamp the way tracing code does; `decide(msg)` false drops the message.
   function wrap(session, decide = () => true) {
     const seen = [];
@@ -142,21 +173,29 @@ describe('session._send_wamp', () => {
     assert.deepEqual(got.items, ['a', 'b', 'end'], 'no message went out twice');
   });
 
-  it('a replacement that does not pass a message on drops it, as in Autobahn|JS', T, async () => {
-    const { session: publisher } = await ctx.open({ use_es6_promises: true });
-    const { session: subscriber } = await ctx.open({ use_es6_promises: true });
-    const topic = uniqueUri('fidelity.drop');
-    const got = collector();
-    await subscriber.subscribe(topic, (args) => got.push(args[0]));
-    wrap(publisher, (msg) => !(Array.isArray(msg[4]) && msg[4][0] === 'dropped'));
-    publisher.publish(topic, ['dropped']);
-    await publisher.publish(topic, ['kept'], {}, { acknowledge: true });
-    assert.deepEqual(await got.waitFor(1), ['kept']);
-    // Back to the prototype's _send_wamp: requests still work.
-    delete publisher._send_wamp;
-    await publisher.publish(topic, ['after'], {}, { acknowledge: true });
-    assert.deepEqual(await got.waitFor(2), ['kept', 'after']);
-  });
+  it(
+    'a replacement that does not pass a message on drops it; later request ids stay those on the wire',
+    T,
+    async () => {
+      const { session: publisher, wire } = await openWithWireLog();
+      const { session: subscriber } = await ctx.open({ use_es6_promises: true });
+      const topic = uniqueUri('fidelity.drop');
+      const got = collector();
+      await subscriber.subscribe(topic, (args) => got.push(args[0]));
+      const seen = wrap(publisher, (msg) => !(Array.isArray(msg[4]) && msg[4][0] === 'dropped'));
+      publisher.publish(topic, ['dropped']);
+      await publisher.publish(topic, ['kept'], {}, { acknowledge: true });
+      await publisher.call('wamp.session.count');
+      assert.deepEqual(await got.waitFor(1), ['kept']);
+      const ids = (msgs) => msgs.filter((m) => m[0] === 16 || m[0] === 48).map((m) => [m[0], m[1]]);
+      assert.deepEqual(ids(seen).slice(1), ids(wire), 'the ids after the dropped PUBLISH are those on the wire');
+      assert.equal(wire.length, 2, 'the dropped PUBLISH was not sent');
+      // Back to the prototype's _send_wamp: requests still work.
+      delete publisher._send_wamp;
+      await publisher.publish(topic, ['after'], {}, { acknowledge: true });
+      assert.deepEqual(await got.waitFor(2), ['kept', 'after']);
+    }
+  );
 
   it('a CANCEL carries the request id of its call; an endpoint answer carries the invocation id', T, async () => {
     const { session: callee } = await ctx.open({ use_es6_promises: true });

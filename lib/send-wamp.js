@@ -11,7 +11,8 @@
 // outgoing message is built as the array Autobahn|JS would pass (`[48, requestId, {}, 'com.x',
 // [1]]`) and handed to the replacement; the original `_send_wamp` (which the replacement calls,
 // typically bound) encodes the array and sends it. A replacement that does not call it drops the
-// message, as in Autobahn|JS.
+// message, as in Autobahn|JS. The session counts a request when it reaches the engine, so a
+// dropped request does not shift the ids of later ones.
 
 const { MSG, SERIALIZERS } = require('./protocol.js');
 const { encode } = require('./payload.js');
@@ -24,9 +25,10 @@ const REQUEST_KINDS = new Set([MSG.PUBLISH, MSG.SUBSCRIBE, MSG.UNSUBSCRIBE, MSG.
 // Messages an application may also build itself: their slot 1 is the router's invocation id.
 const ANSWER_KINDS = new Set([MSG.YIELD, MSG.ERROR]);
 
-// A message handed to a replaced _send_wamp -> the engine's handle for its slot 1 (the session's
-// own numbering of requests, which the engine maps to the request id).
-const engineHandles = new WeakMap();
+// A message handed to a replaced _send_wamp -> {handle, request}: the engine's handle for its
+// slot 1 (the session's own numbering of requests, which the engine maps to the request id), and
+// for a new request its pending entry (or true).
+const traced = new WeakMap();
 
 function nextRequestId(id) {
   return id >= MAX_REQUEST_ID ? 1 : id + 1;
@@ -45,20 +47,23 @@ function prepareTraced(session, msg, what) {
 }
 
 /**
- * Hands a traced message to the application's _send_wamp, with the WAMP request id in slot 1:
- * `requestId` for a new request, the call's id for a CANCEL or a further input of a progressive call.
+ * Hands a traced message to the application's _send_wamp with the WAMP request id in slot 1: for
+ * a new request (`request`: its pending entry or true) the id the engine gives the next request,
+ * for a CANCEL or a further input of a progressive call the id of the call.
  */
-function passTraced(session, traced, requestId) {
-  const msg = traced.msg;
+function passTraced(session, tracedMessage, request) {
+  const msg = tracedMessage.msg;
   const kind = msg[0];
-  if (REQUEST_KINDS.has(kind) || kind === MSG.CANCEL) {
+  if (request || REQUEST_KINDS.has(kind) || kind === MSG.CANCEL) {
     const handle = msg[1];
-    let id = requestId;
-    if (id === undefined) {
+    let id;
+    if (request) {
+      id = nextRequestId(session._requestId);
+    } else {
       const req = session._pending.get(handle);
       id = req && req.requestId ? req.requestId : null;
     }
-    engineHandles.set(msg, handle);
+    traced.set(msg, { handle, request: request || null });
     msg[1] = id;
   }
   session._send_wamp(msg);
@@ -70,10 +75,10 @@ function sendWamp(msg) {
     throw new TypeError(`session._send_wamp: expected a WAMP message (an array), got ${describe(msg)}`);
   }
   let out = msg;
-  const handle = engineHandles.get(msg);
-  if (handle !== undefined) {
+  const entry = traced.get(msg);
+  if (entry !== undefined) {
     out = msg.slice();
-    out[1] = handle;
+    out[1] = entry.handle;
   } else if (!ANSWER_KINDS.has(msg[0])) {
     throw new TypeError(
       `session._send_wamp: message type ${describe(msg[0])} can only be sent as the session built it ` +
@@ -81,7 +86,10 @@ function sendWamp(msg) {
     );
   }
   if (!this.isOpen) return;
-  this._send(encode(out, 'session._send_wamp()', this._binary, this._attachments));
+  const text = encode(out, 'session._send_wamp()', this._binary, this._attachments);
+  // The engine numbers the requests it is given: a request passed on late, or dropped, shifts
+  // the ids of those after it, which the count then follows.
+  this._send(text, entry !== undefined ? entry.request : undefined);
 }
 
 const SERIALIZER_CLASSES = {

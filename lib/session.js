@@ -434,13 +434,13 @@ class Session {
   // `request`: a new request (PUBLISH, SUBSCRIBE, ...), which the engine numbers; its pending
   // entry (or true) learns the id.
   _send(text, request) {
+    if (typeof text !== 'string') {
+      passTraced(this, text, request);
+      return;
+    }
     if (request) {
       this._requestId = nextRequestId(this._requestId);
       if (request !== true) request.requestId = this._requestId;
-    }
-    if (typeof text !== 'string') {
-      passTraced(this, text, request ? this._requestId : undefined);
-      return;
     }
     this._outbox.push(text);
     if (!this._flushScheduled) {
