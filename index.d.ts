@@ -287,6 +287,21 @@ declare namespace autobahn {
     will_retry: boolean;
   }
 
+  /** A WAMP message as an array: `[type, ...]` (e.g. `[16, requestId, {}, 'com.topic', [1]]`). */
+  type WampMessage = [number, ...any[]];
+
+  /** `Session._socket`. */
+  interface SessionSocket {
+    readonly info: TransportInfo;
+    /** The serializer in use (undefined when there is no transport). */
+    readonly serializer:
+      serializer.JSONSerializer | serializer.MsgpackSerializer | serializer.CBORSerializer | undefined;
+    /** Sends one message, as the original `Session._send_wamp` does. */
+    send(msg: WampMessage): void;
+    /** Drops the transport (the connection reconnects as after a transport failure). */
+    close(): void;
+  }
+
   /** The connected transport, as in `Connection.transport.info` and `SessionDetails.transport`. */
   interface TransportInfo {
     /** Transport type ('websocket' or 'rawsocket'), or 'none' when there is no transport. */
@@ -379,9 +394,7 @@ declare namespace autobahn {
      * to stop reconnecting. Unlike Autobahn|JS (where any returned promise counts as true), an
      * async onclose's resolved value decides.
      */
-    onclose:
-      | ((reason: CloseReason, details: CloseDetails) => boolean | void | PromiseLike<boolean | void>)
-      | null;
+    onclose: ((reason: CloseReason, details: CloseDetails) => boolean | void | PromiseLike<boolean | void>) | null;
 
     /** True while a WAMP session is joined. */
     readonly isOpen: boolean;
@@ -510,6 +523,20 @@ declare namespace autobahn {
     readonly subscriptions: Subscription[][];
     /** Active registrations. */
     readonly registrations: Registration[];
+    /**
+     * Autobahn|JS's private transport object, for code that reads it: the transport `info` and the
+     * serializer in use (`serializer.SERIALIZER_ID` is 'json', 'msgpack' or 'cbor').
+     */
+    readonly _socket: SessionSocket;
+    /**
+     * Autobahn|JS's hook for every outgoing WAMP message. Replace it on a session to see each
+     * message as the array Autobahn|JS would pass (e.g. `[48, requestId, {}, 'com.x', [1]]`); the
+     * original (`session._send_wamp.bind(session)`) sends the array it is given, so a replacement
+     * that does not call it drops the message. Request ids are the ones on the wire when each
+     * message is passed on (or dropped) before the next is sent. HELLO, AUTHENTICATE, GOODBYE and ABORT are sent by the
+     * engine and not passed here.
+     */
+    _send_wamp(msg: WampMessage): void;
     /** Default of `CallOptions.disclose_me`; default false. */
     caller_disclose_me: boolean;
     /** Default of `PublishOptions.disclose_me`; default false. */
@@ -596,7 +623,11 @@ declare namespace autobahn {
      * Resolves to the `Subscription`, rejects with `autobahn.Error`. Throws like `call()` (also
      * TypeError if the handler is not a function).
      */
-    subscribe(topic: string, handler: SubscribeHandler, options?: SubscribeOptions | null): AutobahnPromise<Subscription>;
+    subscribe(
+      topic: string,
+      handler: SubscribeHandler,
+      options?: SubscribeOptions | null
+    ): AutobahnPromise<Subscription>;
 
     /**
      * Registers an endpoint for a procedure. Resolves to the `Registration`, rejects with
@@ -724,7 +755,13 @@ declare namespace autobahn {
   /** A subscription of one handler, resolved by `Session.subscribe()`. */
   class Subscription {
     /** Made by the session when the router confirms SUBSCRIBE. */
-    constructor(topic: string, handler: SubscribeHandler, options: SubscribeOptions | null | undefined, session: Session, id: number);
+    constructor(
+      topic: string,
+      handler: SubscribeHandler,
+      options: SubscribeOptions | null | undefined,
+      session: Session,
+      id: number
+    );
     /** Topic (or pattern) subscribed to. */
     topic: string;
     /** The event handler. */
@@ -749,7 +786,13 @@ declare namespace autobahn {
   /** A registration, resolved by `Session.register()`. */
   class Registration {
     /** Made by the session when the router confirms REGISTER. */
-    constructor(procedure: string, endpoint: Endpoint, options: RegisterOptions | null | undefined, session: Session, id: number);
+    constructor(
+      procedure: string,
+      endpoint: Endpoint,
+      options: RegisterOptions | null | undefined,
+      session: Session,
+      id: number
+    );
     /** Procedure (or pattern) registered. */
     procedure: string;
     /** The endpoint. */
@@ -793,8 +836,8 @@ declare namespace autobahn {
   /** The bundled when.js library, as Autobahn|JS exports it. */
   const when: When;
 
-  /** Version of this package. */
-  function version(): string;
+  /** Version of this package; also reads as that string (`${autobahn.version}`), as Autobahn|JS's `version`. */
+  const version: { (): string; [Symbol.toPrimitive](hint?: string): string };
 
   /** Serializer choices for the `serializers` option; the engine does the (de)serializing. */
   namespace serializer {
@@ -811,6 +854,87 @@ declare namespace autobahn {
       readonly BINARY: true;
     }
   }
+
+  /** Autobahn|JS's helper functions, with its semantics (the HTTP helpers use Node's fetch). */
+  namespace util {
+    /** Base64 text to bytes; null for an empty or missing input. */
+    function atob(s: string | null | undefined): Uint8Array | null;
+    /** Bytes to Base64 text; null for an empty or missing input. */
+    function btoa(b: ArrayLike<number> | null | undefined): string | null;
+    /** Bytes to lowercase hex text; null for an empty or missing input. */
+    function btoh(bytes: ArrayLike<number> | null | undefined): string | null;
+    /** Hex text to bytes; null for an empty or missing input; RangeError for an odd length. */
+    function htob(hex: string | null | undefined): Uint8Array | null;
+    /** A normally distributed random number (mean 0, sd 1 by default). */
+    function rand_normal(mean?: number, sd?: number): number;
+    /** True for any non-array object (functions too). */
+    function is_object(variable: unknown): boolean;
+    /** Throws `Error(text || 'Assertion failed!')` unless `cond` is truthy. */
+    const assert: { (cond: unknown, text?: string): asserts cond; useDebugger: boolean };
+    /** Adds to `base` the keys of the following objects it lacks (a last `true`: recursively); returns `base`. */
+    function defaults<T extends object>(base: T, ...sources: Array<object | boolean | null | undefined>): T;
+    /** `handler(error, error_message)`, or console.error without a handler. */
+    function handle_error(
+      handler: ((error: any, message?: string) => void) | null | undefined,
+      error: any,
+      error_message?: string
+    ): void;
+    /** A random WAMP global-scope id in [1, 2^53]. */
+    function new_global_id(): number;
+    /** The deferred factory for these options (when.js by default). */
+    function deferred_factory(options?: { use_es6_promises?: boolean; use_deferred?: DeferFactory }): DeferFactory;
+    /** The promise of a deferred (when.js, ES6), or the deferred itself when `promise` is a function (jQuery). */
+    function promise<T>(d: Deferred<T>): PromiseLike<T> | Deferred<T>;
+    function sleep(ms: number): Promise<void>;
+    /** `func(...args)` as a promise: a throw becomes a rejection. */
+    function as_promise<A extends any[], R>(func: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+    /** The contents of a file. */
+    function read_file(path: string): Promise<Buffer>;
+    /** HTTP POST of JSON text: the response text (200) or undefined (204); rejects with `HttpFailure`. */
+    function http_post(url: string, data?: string, timeout?: number): PromiseLike<string | undefined>;
+    /** HTTP GET: the parsed JSON (200) or undefined (204); rejects with `HttpFailure`. */
+    function http_get_json(url: string, timeout?: number): PromiseLike<any>;
+    /** A failed HTTP request: the status and its text; `{code: 501, text: 'request timeout'}`; code 0 when unreachable. */
+    interface HttpFailure {
+      code: number;
+      text: string | null;
+    }
+  }
+
+  /** Autobahn|JS's log: `debug` prints its first argument as JSON when AUTOBAHN_DEBUG is set. */
+  namespace log {
+    function debug(...args: any[]): void;
+    function warn(...args: any[]): void;
+  }
+
+  /** A built-in transport type's factory (the engine creates the transports; `create()` throws). */
+  interface TransportFactory {
+    new (options?: TransportOptions): { readonly type: string; create(): never };
+  }
+
+  /**
+   * Autobahn|JS's transport registry: lists 'websocket' and 'rawsocket'. `register()` accepts only
+   * a built-in type's own factory (custom transports are refused with a TypeError).
+   */
+  const transports: {
+    register(name: string, factory: TransportFactory): void;
+    isRegistered(name: string): boolean;
+    /** Throws the string `no such transport: <name>` for other names. */
+    get(name: string): TransportFactory;
+    list(): string[];
+  };
+
+  /**
+   * The npm packages Autobahn|JS bundles, when the application has them installed (loaded on first
+   * use): msgpack5, cbor, tweetnacl. Without them, a stub whose every use throws an error naming
+   * the package. Cast to the package's own type, e.g. `autobahn.cbor as typeof import('cbor')`.
+   */
+  const msgpack: unknown;
+  const cbor: unknown;
+  const nacl: unknown;
+
+  /** Mozilla Persona authentication (obsolete): always throws. */
+  function auth_persona(session: Session, user?: string, extra?: unknown): never;
 
   // -------------------------------------------------------------------------------------------
   // Authentication helpers (auth.js; the crypto runs in Rust). Errors never contain secrets.
@@ -1025,7 +1149,11 @@ declare namespace autobahn {
      * Decides joins on methods with `type: 'dynamic'`, once per join: return a role name or a
      * principal (with `role`); throw or reject to deny (the message goes into the ABORT).
      */
-    authenticator?: (realm: string, authid: string, details: RouterAuthDetails) => string | RouterPrincipal | Promise<string | RouterPrincipal>;
+    authenticator?: (
+      realm: string,
+      authid: string,
+      details: RouterAuthDetails
+    ) => string | RouterPrincipal | Promise<string | RouterPrincipal>;
     /** The router's log (sessions joining and leaving, warnings). Default: warnings and errors to stderr. */
     log?: ((level: 'info' | 'warn' | 'error', message: string) => void) | false;
   }

@@ -14,6 +14,9 @@ const { serializer } = require('./lib/serializers.js');
 function version() {
   return pkg.version;
 }
+// Autobahn|JS's `version` is a string: where code uses it as one (`${autobahn.version}`,
+// `autobahn.version == '...'`), it reads as this package's version.
+version[Symbol.toPrimitive] = version;
 
 module.exports = {
   ...require('./lib/auth.js'),
@@ -30,4 +33,11 @@ module.exports = {
   version,
   serializer,
   Router: require('./lib/router.js').Router,
+  // Autobahn|JS's other exports.
+  util: require('./lib/autobahn-util.js'),
+  log: require('./lib/log.js'),
+  transports: require('./lib/transports.js').transports,
+  auth_persona: require('./lib/optional-libraries.js').auth_persona,
 };
+// msgpack, cbor, nacl: the application's installed msgpack5, cbor, tweetnacl, loaded on first use.
+require('./lib/optional-libraries.js').defineOptionalLibraries(module.exports);

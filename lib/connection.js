@@ -3,7 +3,7 @@
 const when = require('when');
 const { NativeConnection } = require('../native.js');
 const { isBinaryProtocol } = require('./protocol.js');
-const { isThenable, es6Defer, invokeUser, defaultErrorHandler } = require('./util.js');
+const { isThenable, es6Defer, invokeUser, reportUnhandled, USER_ERROR } = require('./util.js');
 const { checkUri } = require('./validate.js');
 const { encode } = require('./payload.js');
 const { checkConnectionOptions, retrySettings, engineConfig, normalizeTransports } = require('./options.js');
@@ -22,8 +22,8 @@ class Connection {
     this._retry = retrySettings(options);
     this._restore = Restorer.forConnection(this, options); // null unless asked for
 
-    this._onUserErrorHandler = options.on_user_error || defaultErrorHandler('user error');
-    this._onInternalErrorHandler = options.on_internal_error || defaultErrorHandler('internal error');
+    this._onUserErrorHandler = options.on_user_error || reportUnhandled;
+    this._onInternalErrorHandler = options.on_internal_error || reportUnhandled;
     this._native = new NativeConnection((batch, attachments) => this._onBatch(batch, attachments));
     this._handleCounter = 0;
     this._active = false;
@@ -105,7 +105,7 @@ class Connection {
     try {
       this._onUserErrorHandler(err, msg);
     } catch (e) {
-      defaultErrorHandler('on_user_error threw')(e);
+      reportUnhandled(e, 'Exception raised in on_user_error:');
     }
   }
 
@@ -113,7 +113,7 @@ class Connection {
     try {
       this._onInternalErrorHandler(err, msg);
     } catch (e) {
-      defaultErrorHandler('on_internal_error threw')(e);
+      reportUnhandled(e, 'Exception raised in on_internal_error:');
     }
   }
 
@@ -150,8 +150,8 @@ class Connection {
     s._onWelcome(session, details);
     details.transport = this._transportInfo;
     const announce = () => {
-      if (typeof s.onjoin === 'function') invokeUser(this, 'session.onjoin', s.onjoin, s, details);
-      if (typeof this.onopen === 'function') invokeUser(this, 'onopen', this.onopen, this, s, details);
+      if (typeof s.onjoin === 'function') invokeUser(this, USER_ERROR.onjoin, s.onjoin, s, details);
+      if (typeof this.onopen === 'function') invokeUser(this, USER_ERROR.onopen, this.onopen, this, s, details);
     };
     if (this._restore) this._restore.onOpen(s, details, announce);
     else announce();
@@ -162,7 +162,7 @@ class Connection {
     try {
       return this.onclose(reason, details);
     } catch (e) {
-      this._onUserError(e, 'onclose threw');
+      this._onUserError(e, USER_ERROR.onclose);
       return undefined;
     }
   }
@@ -178,7 +178,7 @@ class Connection {
     const stop = this._callOnClose(reason, details);
     if (!details.will_retry) {
       this._finish();
-      if (isThenable(stop)) stop.then(undefined, (e) => this._onUserError(e, 'onclose rejected'));
+      if (isThenable(stop)) stop.then(undefined, (e) => this._onUserError(e, USER_ERROR.onclose));
       return;
     }
     const decide = (value) => {
@@ -189,7 +189,7 @@ class Connection {
     if (isThenable(stop)) {
       // An async onclose: its resolved value decides (Autobahn|JS treats the promise as truthy).
       stop.then(decide, (e) => {
-        this._onUserError(e, 'onclose rejected');
+        this._onUserError(e, USER_ERROR.onclose);
         decide(false);
       });
     } else {

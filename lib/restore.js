@@ -270,7 +270,7 @@ class Restorer {
       handler: sub.handler,
       options: sub.options,
     });
-    session._send(session._enc([MSG.SUBSCRIBE, handle, sub.options, sub.topic], 'subscribe()'));
+    session._send(session._enc([MSG.SUBSCRIBE, handle, sub.options, sub.topic], 'subscribe()'), true);
   }
 
   _reregister(session, reg, restored, settled) {
@@ -299,7 +299,7 @@ class Restorer {
       endpoint: reg.endpoint,
       options: reg.options,
     });
-    session._send(session._enc([MSG.REGISTER, handle, reg.options, reg.procedure], 'register()'));
+    session._send(session._enc([MSG.REGISTER, handle, reg.options, reg.procedure], 'register()'), true);
   }
 
   _failed(session, obj, error, restored, settled) {

@@ -2,10 +2,11 @@
 
 const { MSG, WAMP_FEATURES, PEER_ROLE, isBinaryProtocol } = require('./protocol.js');
 const { AutobahnError, Result, Publication, Event, Invocation, Subscription, Registration } = require('./classes.js');
-const { describe, isPlainObject, isThenable, promiseOf, invokeUser } = require('./util.js');
+const { describe, isPlainObject, isThenable, promiseOf, invokeUser, USER_ERROR } = require('./util.js');
 const { checkUri, checkArgs } = require('./validate.js');
 const { encode, pushResultPayload, pushPayload, callResultValue } = require('./payload.js');
 const { ProgressStream } = require('./progress.js');
+const { sendWamp, prepareTraced, passTraced, nextRequestId, socketOf } = require('./send-wamp.js');
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -36,7 +37,9 @@ class Session {
     this._id = null;
     this._realm = connection._options.realm;
     const info = connection._transportInfo;
+    this._transportInfo = info;
     this._binary = !!info && isBinaryProtocol(info.protocol);
+    this._requestId = 0; // the WAMP request id the engine gave the last request (see send-wamp.js)
     this._features = null;
     this._details = null;
     this._created = null;
@@ -57,7 +60,14 @@ class Session {
   }
 
   _enc(msg, what) {
+    // A replaced _send_wamp sees the message as an array (see send-wamp.js); else straight to text.
+    if (this._send_wamp !== sendWamp) return prepareTraced(this, msg, what);
     return encode(msg, what, this._binary, this._attachments);
+  }
+
+  /** Autobahn|JS's transport object: `info`, `serializer.SERIALIZER_ID`, `send()`, `close()`. */
+  get _socket() {
+    return socketOf(this);
   }
 
   get id() {
@@ -188,13 +198,21 @@ class Session {
     const text = this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
     const d = this._defer();
     const p = promiseOf(d);
-    const req = { kind: MSG.CALL, d, receiveProgress: !!opts.receive_progress, progress, cleanup: null, stream: null };
+    const req = {
+      kind: MSG.CALL,
+      d,
+      receiveProgress: !!opts.receive_progress,
+      progress,
+      cleanup: null,
+      stream: null,
+      requestId: 0,
+    };
     if (signal && signal.aborted) {
       d.reject(abortError(signal));
       return { promise: this._decorateCall(p, handle, req), handle };
     }
     this._pending.set(handle, req);
-    this._send(text);
+    this._send(text, req);
     this._armCall(handle, req, signal, opts.timeout);
     return { promise: this._decorateCall(p, handle, req), handle };
   }
@@ -340,7 +358,7 @@ class Session {
       this._pending.set(handle, { kind: MSG.PUBLISH, d });
       result = promiseOf(d);
     }
-    this._send(text);
+    this._send(text, true);
     return result;
   }
 
@@ -359,7 +377,7 @@ class Session {
     const text = this._enc([MSG.SUBSCRIBE, handle, opts, topic], 'subscribe()');
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.SUBSCRIBE, d, topic, handler, options: opts });
-    this._send(text);
+    this._send(text, true);
     return promiseOf(d);
   }
 
@@ -378,7 +396,7 @@ class Session {
     const text = this._enc([MSG.REGISTER, handle, opts, procedure], 'register()');
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.REGISTER, d, procedure, endpoint, options: opts });
-    this._send(text);
+    this._send(text, true);
     return promiseOf(d);
   }
 
@@ -402,7 +420,7 @@ class Session {
     } else {
       const handle = this._connection._nextHandle();
       this._pending.set(handle, { kind: MSG.UNSUBSCRIBE, d, subscription });
-      this._send(this._enc([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'));
+      this._send(this._enc([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'), true);
     }
     return promiseOf(d);
   }
@@ -420,13 +438,23 @@ class Session {
     const handle = this._connection._nextHandle();
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.UNREGISTER, d, registration });
-    this._send(this._enc([MSG.UNREGISTER, handle, registration.id], 'unregister()'));
+    this._send(this._enc([MSG.UNREGISTER, handle, registration.id], 'unregister()'), true);
     return promiseOf(d);
   }
 
   // --- wire ---
 
-  _send(text) {
+  // `request`: a new request (PUBLISH, SUBSCRIBE, ...), which the engine numbers; its pending
+  // entry (or true) learns the id.
+  _send(text, request) {
+    if (typeof text !== 'string') {
+      passTraced(this, text, request);
+      return;
+    }
+    if (request) {
+      this._requestId = nextRequestId(this._requestId);
+      if (request !== true) request.requestId = this._requestId;
+    }
     this._outbox.push(text);
     if (!this._flushScheduled) {
       // Commands issued in one synchronous run (a loop of calls, say) cross to the engine once.
@@ -483,8 +511,7 @@ class Session {
       const req = this._pending.get(handle);
       if (!req || !req.receiveProgress) return;
       const value = callResultValue(args, kwargs);
-      if (req.progress)
-        invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
+      if (req.progress) invokeUser(this._connection, USER_ERROR.progress, req.progress, undefined, value);
       if (req.stream) req.stream.push(value);
       if (typeof req.d.notify === 'function') req.d.notify(value);
       return;
@@ -589,11 +616,11 @@ class Session {
       try {
         ret = sub.handler(args, kwargs, details, sub);
       } catch (e) {
-        this._userError(e, `event handler for topic '${sub.topic}' threw`);
+        this._userError(e, USER_ERROR.event);
         continue;
       }
       if (ret !== undefined && isThenable(ret)) {
-        ret.then(undefined, (e) => this._userError(e, `event handler for topic '${sub.topic}' rejected`));
+        ret.then(undefined, (e) => this._userError(e, USER_ERROR.event));
       }
     }
   }
@@ -649,7 +676,7 @@ class Session {
       // The first input of a progressive call invocation; the rest arrive on details.input.
       const input = new ProgressStream();
       this._inputs.set(invocationId, input);
-      details.input = { [Symbol.asyncIterator]: () => input.iterator() };
+      details._setInput({ [Symbol.asyncIterator]: () => input.iterator() });
     }
     let res;
     try {
@@ -696,7 +723,7 @@ class Session {
       else msg.push([value === undefined ? null : value]);
       text = this._enc(msg, `result of '${reg.procedure}'`);
     } catch (e) {
-      this._userError(e, `endpoint for '${reg.procedure}' returned a value that cannot be sent`);
+      this._userError(e, USER_ERROR.invocation);
       this._sendRuntimeError(invocationId, e);
       return;
     }
@@ -707,7 +734,7 @@ class Session {
     this._release(invocationId);
     if (!this.isOpen) return;
     if (!(err instanceof AutobahnError)) {
-      this._userError(err, `endpoint for '${reg.procedure}' failed`);
+      this._userError(err, USER_ERROR.invocation);
       let args;
       if (Array.isArray(err)) args = err;
       else if (err instanceof Error) args = [err.message];
@@ -726,7 +753,7 @@ class Session {
       );
       text = this._enc(msg, `error of '${reg.procedure}'`);
     } catch (e) {
-      this._userError(e, `endpoint for '${reg.procedure}' threw an autobahn.Error that cannot be sent`);
+      this._userError(e, USER_ERROR.invocation);
       this._sendRuntimeError(invocationId, e);
       return;
     }
@@ -788,7 +815,7 @@ class Session {
       );
     };
     const fail = (e) => {
-      conn._onUserError(e, 'onchallenge failed');
+      conn._onUserError(e, USER_ERROR.onchallenge);
       abort(
         `sorry, I cannot authenticate (onchallenge handler raised an exception: ${e && e.message ? e.message : e})`
       );
@@ -851,9 +878,12 @@ class Session {
     }
     this._registrations.clear();
     if (wasOpen && typeof this.onleave === 'function') {
-      invokeUser(this._connection, 'session.onleave', this.onleave, this, uri, details);
+      invokeUser(this._connection, USER_ERROR.onleave, this.onleave, this, uri, details);
     }
   }
 }
+
+// Autobahn|JS's hook for every outgoing WAMP message; replace it per session to trace them.
+Session.prototype._send_wamp = sendWamp;
 
 module.exports = { Session };
