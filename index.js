@@ -17,6 +17,8 @@ function version() {
 
 module.exports = {
   ...require('./lib/auth.js'),
+  // auth_cryptosign and auth_scram with create_connection (and the key store) added
+  ...require('./lib/auth-connection.js'),
   Connection,
   Session,
   Error: classes.AutobahnError,
