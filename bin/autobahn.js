@@ -104,14 +104,16 @@ function parseCommandLine(argv) {
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('a command is required: call, publish, subscribe or register');
   const spec = COMMANDS[command];
-  if (!spec) throw new UsageError(`unknown command ${JSON.stringify(command)}: use call, publish, subscribe or register`);
+  if (!spec)
+    throw new UsageError(`unknown command ${JSON.stringify(command)}: use call, publish, subscribe or register`);
   if (rest.length < spec.min || rest.length > spec.max) {
     throw new UsageError(`usage: autobahn ${command} ${spec.what}`);
   }
   const [uri, ...args] = rest;
   let kwargs;
   if (values.kwargs !== undefined) {
-    if (command !== 'call' && command !== 'publish') throw new UsageError(`--kwargs is for call and publish, not ${command}`);
+    if (command !== 'call' && command !== 'publish')
+      throw new UsageError(`--kwargs is for call and publish, not ${command}`);
     try {
       kwargs = JSON.parse(values.kwargs);
     } catch (e) {
@@ -122,8 +124,10 @@ function parseCommandLine(argv) {
     }
   }
   if (values.match !== undefined) {
-    if (command !== 'subscribe' && command !== 'register') throw new UsageError(`--match is for subscribe and register, not ${command}`);
-    if (values.match !== 'prefix' && values.match !== 'wildcard') throw new UsageError('--match must be prefix or wildcard');
+    if (command !== 'subscribe' && command !== 'register')
+      throw new UsageError(`--match is for subscribe and register, not ${command}`);
+    if (values.match !== 'prefix' && values.match !== 'wildcard')
+      throw new UsageError('--match must be prefix or wildcard');
   }
   try {
     checkUri(uri, command === 'call' || command === 'register' ? 'procedure' : 'topic', values.match === 'wildcard');
@@ -177,7 +181,10 @@ function connectionOptions(values, env) {
   };
   if (/^wss?:\/\//.test(url)) options.url = url;
   else if (/^(rss?|rs\+unix):\/\//.test(url)) options.transports = [{ type: 'rawsocket', url }];
-  else throw new UsageError(`--url must start with ws://, wss://, rs://, rss:// or rs+unix://, got ${JSON.stringify(url)}`);
+  else
+    throw new UsageError(
+      `--url must start with ws://, wss://, rs://, rss:// or rs+unix://, got ${JSON.stringify(url)}`
+    );
   if (values.serializer) options.serializers = [values.serializer];
   if (values.authid !== undefined) options.authid = values.authid;
   if (values.authrole !== undefined) options.authrole = values.authrole;

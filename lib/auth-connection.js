@@ -121,7 +121,9 @@ function cryptosign_create_connection(config) {
   try {
     pubkey = auth.auth_cryptosign.public_key(pkey);
   } catch (e) {
-    throw new TypeError(`${fn}: config.pkey must be a key pair (load_private_key) or a 32-byte seed: ${e.message}`);
+    throw new TypeError(`${fn}: config.pkey must be a key pair (load_private_key) or a 32-byte seed: ${e.message}`, {
+      cause: e,
+    });
   }
   if (config.debug) {
     // Autobahn|JS prints the key pair here; the seed stays out of logs.

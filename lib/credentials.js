@@ -80,7 +80,8 @@ function withCredentials(options) {
         return credentials.get('ticket');
       case 'wampcra': {
         const secret = credentials.get('wampcra');
-        const key = extra && extra.salt ? auth_cra.derive_key(secret, extra.salt, extra.iterations, extra.keylen) : secret;
+        const key =
+          extra && extra.salt ? auth_cra.derive_key(secret, extra.salt, extra.iterations, extra.keylen) : secret;
         return auth_cra.sign(key, extra && extra.challenge);
       }
       case 'scram':
@@ -107,7 +108,8 @@ function toKeypair(key) {
     return auth_cryptosign.keypair_from_seed(key);
   } catch (e) {
     throw new TypeError(
-      `Connection: options.private_key (cryptosign) must be a key pair or a 32-byte seed (Buffer/Uint8Array or 64 hex characters): ${e.message}`
+      `Connection: options.private_key (cryptosign) must be a key pair or a 32-byte seed (Buffer/Uint8Array or 64 hex characters): ${e.message}`,
+      { cause: e }
     );
   }
 }
