@@ -54,7 +54,8 @@ before(async () => {
     },
   });
   authUrl = router.url.replace(/\/ws$/, '/auth');
-  connection = new autobahn.Connection({ url: router.url, realm: router.realm, max_retries: 0, use_es6_promises: true });
+  // MessagePack, so that the session can send 64-bit integers
+  connection = new autobahn.Connection({ url: router.url, realm: router.realm, serializers: ['msgpack'], max_retries: 0, use_es6_promises: true });
   session = await new Promise((resolve, reject) => {
     connection.onopen = resolve;
     connection.onclose = (reason, details) => reject(new Error(`test session closed: ${reason} ${details.message}`));
@@ -139,6 +140,20 @@ describe('call', () => {
           assert.equal(r.code, 0, `${url} ${serializer}: ${r.stderr}`);
           assert.deepEqual(JSON.parse(r.stdout), { args: [[{ big: [1.5, null, true] }, 'ok']], kwargs: {} }, `${url} ${serializer}`);
         }
+      }
+    } finally {
+      await session.unregister(reg);
+    }
+  });
+
+  test('64-bit integers are printed exactly (msgpack, cbor)', async () => {
+    const uri = uniqueUri('big');
+    const reg = await session.register(uri, () => [2n ** 63n - 1n, -(2n ** 62n) - 3n]);
+    try {
+      for (const serializer of ['msgpack', 'cbor']) {
+        const r = await runCli(['call', uri, ...onRouter(), '--serializer', serializer]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, '{"args":[[9223372036854775807,-4611686018427387907]],"kwargs":{}}\n', serializer);
       }
     } finally {
       await session.unregister(reg);
