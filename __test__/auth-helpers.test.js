@@ -155,6 +155,13 @@ describe('Connection options instead of an onchallenge', () => {
     }
   });
 
+  test('password with an authextra nonce of our own: the router\'s proof can be checked', async () => {
+    const nonce = auth_scram.client_nonce();
+    const r = await attempt({ authid: 'scram-user', password: SCRAM_PASSWORD, authextra: { nonce } });
+    assertOpened(r, { authid: 'scram-user', authmethod: 'scram' });
+    assert.equal(auth_scram.verify_server_signature(nonce, r.details), true);
+  });
+
   test('a wrong password fails with the router\'s error', async () => {
     const r = await attempt({ authid: 'scram-user', password: 'wrong password' });
     assertRefused(r, 'wamp.error.not_authorized', /SCRAM authentication failed/);
