@@ -218,6 +218,18 @@ describe('publish and subscribe', () => {
     ]);
   });
 
+  test('a reader that closes stdout (| head -1) makes it leave with exit 0', async () => {
+    const topic = uniqueUri('head');
+    const sub = startCli(['subscribe', topic, ...onRouter()]);
+    await sub.waitFor('stderr', /subscribed to/);
+    await session.publish(topic, [1], {}, { acknowledge: true });
+    await sub.waitFor('stdout', /"args":\[1\]/);
+    sub.child.stdout.destroy();
+    await session.publish(topic, [2], {}, { acknowledge: true });
+    const r = await sub.exited;
+    assert.deepEqual({ code: r.code, signal: r.signal }, { code: 0, signal: null }, r.stderr);
+  });
+
   test('--match prefix prints the topic each event was published to', async () => {
     const prefix = uniqueUri('prefix');
     const sub = startCli(['subscribe', prefix, '--match', 'prefix', ...onRouter()]);

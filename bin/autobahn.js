@@ -265,6 +265,11 @@ function main() {
     stop();
   };
 
+  // stdout closed by its reader (e.g. `autobahn subscribe t | head -1`): leave, as on a signal.
+  process.stdout.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+    stop();
+  });
   if (command === 'subscribe' || command === 'register') {
     process.on('SIGINT', stopOnSignal);
     process.on('SIGTERM', stopOnSignal);
