@@ -222,6 +222,20 @@ declare namespace autobahn {
      * then aborts the join and goes to `on_internal_error`.
      */
     onchallenge?: OnChallengeHandler | null;
+    /**
+     * A ticket for authmethod 'ticket' (needs `authid`). Like `secret`, `password` and `private_key`
+     * (additions to Autobahn|JS), it replaces `onchallenge`: the Connection answers the challenge,
+     * offers the methods of the credentials given when `authmethods` is not set (cryptosign, scram,
+     * wampcra, ticket, in that order) and adds the `authextra` the method needs. Ignored when
+     * `onchallenge` is given.
+     */
+    ticket?: string;
+    /** The WAMP-CRA secret (authmethod 'wampcra', needs `authid`); salted secrets are derived as the challenge says. */
+    secret?: string;
+    /** The WAMP-SCRAM password (authmethod 'scram', needs `authid`); a client nonce goes into `authextra.nonce`. */
+    password?: string;
+    /** The WAMP-Cryptosign key (authmethod 'cryptosign'): a key pair or its seed; its public key goes into `authextra.pubkey`. */
+    private_key?: auth_cryptosign.KeyLike;
     /** Reconnect attempts before giving up; default 15, -1 = unlimited, 0 = never reconnect. */
     max_retries?: number;
     /** Delay before the first reconnect, in seconds; default 1.5 (0 is honoured). */
@@ -972,6 +986,29 @@ declare namespace autobahn {
       extra: { challenge: string; channel_binding?: string | null } | { extra: { challenge: string } } | string,
       channel_id?: Uint8Array | string | null
     ): string;
+    /** Autobahn|JS's create_connection options; other Connection options are passed on. */
+    interface CreateConnectionConfig extends Omit<ConnectionOptions, 'authmethods' | 'authextra' | 'onchallenge'> {
+      /** The key pair (`load_private_key`) or its seed. */
+      pkey: KeyLike;
+      activation_code?: string | null;
+      request_new_activation_code?: boolean | null;
+      /** Logs url, realm, authid, public key and serializers (never the seed). */
+      debug?: boolean;
+    }
+    /**
+     * A Connection (not opened) that authenticates with WAMP-Cryptosign only, as Autobahn|JS's:
+     * authmethods ['cryptosign'], authextra `{pubkey, trustroot: null, challenge: null,
+     * channel_binding: null, activation_code, request_new_activation_code}`.
+     */
+    function create_connection(config: CreateConnectionConfig): Connection;
+    /**
+     * The key pair stored under `name` in `$AUTOBAHN_KEY_DIR/<name>` (default `~/.autobahn/keys/<name>`;
+     * a 0600 file holding the seed as hex); a new one is made and stored when there is none or with
+     * `force_regenerate`. `name`: 1-128 of `[A-Za-z0-9._-]`, starting with a letter or digit.
+     */
+    function load_private_key(name: string, force_regenerate?: boolean): KeyPair;
+    /** Overwrites and removes the key stored under `name`; nothing happens when there is none. */
+    function delete_private_key(name: string): void;
   }
 
   /** WAMP-SCRAM as Crossbar.io speaks it (authmethod 'scram'); an addition to Autobahn|JS. */
@@ -1021,6 +1058,10 @@ declare namespace autobahn {
     ): boolean;
     /** The router-side credential for a password (same result as Autobahn|Python's derive_scram_credential). */
     function derive_credential(password: string, options?: CredentialOptions): Promise<Credential>;
+    /** A Connection (not opened) that authenticates as `authid` with `password` (authmethods ['scram']). */
+    function create_connection(
+      config: Omit<ConnectionOptions, 'authmethods' | 'onchallenge'> & { authid: string; password: string }
+    ): Connection;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ version[Symbol.toPrimitive] = version;
 
 module.exports = {
   ...require('./lib/auth.js'),
+  // auth_cryptosign and auth_scram with create_connection (and the key store) added
+  ...require('./lib/auth-connection.js'),
   Connection,
   Session,
   Error: classes.AutobahnError,

@@ -10,11 +10,13 @@ const { checkConnectionOptions, retrySettings, engineConfig, normalizeTransports
 const { dispatchBatch } = require('./dispatch.js');
 const { Session } = require('./session.js');
 const { Restorer } = require('./restore.js');
+const { withCredentials } = require('./credentials.js');
 
 class Connection {
   constructor(options) {
     checkConnectionOptions(options);
-    this._options = options;
+    // ticket / secret / password / private_key: an onchallenge derived from the credential.
+    this._options = withCredentials(options);
     if (options.use_es6_promises) this._defer = es6Defer;
     else if (options.use_deferred) this._defer = options.use_deferred;
     else this._defer = when.defer;

@@ -156,3 +156,24 @@ surviving.onopen = (session, details) => {
 };
 
 console.log(version, info, open, asError, errorUri, pubkey, scram, options);
+
+// Credentials instead of onchallenge; the one-call helpers and the key store.
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', authid: 'joe', secret: 's' });
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', authid: 'joe', password: 'p', ticket: 't' });
+const storedKey: autobahn.auth_cryptosign.KeyPair = autobahn.auth_cryptosign.load_private_key('device', false);
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', private_key: storedKey });
+const csConnection: autobahn.Connection = autobahn.auth_cryptosign.create_connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  pkey: storedKey,
+  max_retries: 0,
+});
+autobahn.auth_cryptosign.delete_private_key('device');
+const scramConnection: autobahn.Connection = autobahn.auth_scram.create_connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  authid: 'joe',
+  password: 'p',
+});
+void csConnection;
+void scramConnection;
