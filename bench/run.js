@@ -34,7 +34,8 @@
 //                           busy cores, sampled over 1 s (default 0.7)
 //   --max-wait S            ... but at most S seconds per measurement (default 30)
 //   --out FILE              JSON lines (default bench/results/bench-<timestamp>.jsonl)
-//   --cpu-prof[=ours|ref|both]  run the workers under node --cpu-prof (profiles in bench/profiles/)
+//   --cpu-prof[=ours|ref|both]  V8 CPU profiles of the workers' JS thread over the measured window
+//                           (bench/profiles/; node bench/profile-summary.js sums them up)
 //   --crossings             count JS<->engine crossings per operation (ours; a diagnostic)
 //   --no-bootstrap          do not install/build anything first (the addon must exist)
 //   --router [R]            through which routers: embedded (this package's router,
@@ -424,30 +425,30 @@ async function waitQuiet(opts) {
 
 const LIVE = new Set();
 
-function execArgvFor(impl, opts, extra = [], role = 'client') {
+function execArgvFor(impl, opts, extra = []) {
   const args = [...extra];
   const major = Number(process.versions.node.split('.')[0]);
   if (impl === 'ref' && major < 22) args.push('--experimental-websocket', '--disable-warning=ExperimentalWarning');
-  if (opts.cpuProf && (opts.cpuProf === 'both' || opts.cpuProf === impl)) {
-    const dir = path.join(__dirname, 'profiles');
-    fs.mkdirSync(dir, { recursive: true });
-    args.push(
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      dir,
-      '--cpu-prof-name',
-      `${impl}-${opts._runTag}-${role}-${process.hrtime.bigint()}.cpuprofile`
-    );
-  }
   return args;
+}
+
+// --cpu-prof: the worker profiles its JS thread over the measured window only (not its start-up,
+// connect and warm-up), sampling every 100 µs, into this file
+function profileFor(impl, opts, role) {
+  if (!opts.cpuProf || (opts.cpuProf !== 'both' && opts.cpuProf !== impl)) return undefined;
+  const dir = path.join(__dirname, 'profiles');
+  fs.mkdirSync(dir, { recursive: true });
+  const name = `${impl}-${opts._runTag}-${role}-${process.hrtime.bigint()}.cpuprofile`;
+  return { file: path.join(dir, name), interval_us: 100 };
 }
 
 class Worker {
   constructor(impl, opts, extraArgv, role) {
     this.impl = impl;
+    this.profile = profileFor(impl, opts, role);
     this.proc = fork(WORKER, [], {
       cwd: ROOT,
-      execArgv: execArgvFor(impl, opts, extraArgv, role),
+      execArgv: execArgvFor(impl, opts, extraArgv),
       // output kept aside (Autobahn|JS logs every connection close); shown if the worker fails
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, AUTOBAHN_DEBUG: '' },
@@ -557,7 +558,14 @@ async function startEmbedded() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autobahn-bench-router-'));
   const configFile = path.join(dir, 'config.json');
   const template = fs.readFileSync(path.join(ROOT, 'scripts', 'crossbar-config.json'), 'utf8');
-  fs.writeFileSync(configFile, template.replace(/"%%PORT%%"/g, '0'));
+  // The Crossbar.io node config translated into Router options, plus one setting Crossbar.io does
+  // not have: a session's queue holds up to 1,000,000 messages instead of 10,000. A callee
+  // streaming progressive results faster than its caller consumes them (ours with the async
+  // iterator) fills the caller's queue in the router, and at 10,000 the router drops the caller;
+  // Crossbar.io buffers without a limit.
+  const { translateCrossbarConfig } = require(path.join(ROOT, 'lib', 'crossbar-config.js'));
+  const { options } = translateCrossbarConfig(JSON.parse(template.replace(/"%%PORT%%"/g, '0')), dir);
+  fs.writeFileSync(configFile, JSON.stringify({ ...options, max_queued_messages: 1000000 }, null, 2));
   const logFile = path.join(dir, 'router.log');
   const logFd = fs.openSync(logFile, 'a');
   const routerArgs = [path.join(ROOT, 'bin', 'autobahn-router.js'), '--port', '0', '--config', configFile];
@@ -748,10 +756,10 @@ async function measure(router, impl, scenario, serializer, p, opts) {
   const passive = new Worker(impl, opts, [], scenario === 'pubsub-throughput' ? 'subscriber' : 'callee');
   let active = null;
   try {
-    passive.send({ cmd: 'init', ...base, role: 'passive' });
+    passive.send({ cmd: 'init', ...base, role: 'passive', profile: passive.profile });
     const pReady = await passive.expect('ready', 60000);
     active = new Worker(impl, opts, [], scenario === 'pubsub-throughput' ? 'publisher' : 'caller');
-    active.send({ cmd: 'init', ...base, role: 'active' });
+    active.send({ cmd: 'init', ...base, role: 'active', profile: active.profile });
     await active.expect('ready', 120000);
 
     passive.send({ cmd: 'start' });

@@ -170,6 +170,26 @@ const cpuSince = (c) => {
   return { user: d.user, system: d.system, total: d.user + d.system, threads: threadCpuSince(threads0) };
 };
 
+// --cpu-prof (bench/run.js): a V8 CPU profile of this process's JS thread over the measured
+// window only, written to cfg.profile.file
+let profiler = null;
+async function profileStart() {
+  if (!cfg.profile) return;
+  const inspector = require('node:inspector/promises');
+  profiler = new inspector.Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: cfg.profile.interval_us });
+  await profiler.post('Profiler.start');
+}
+async function profileStop() {
+  if (!profiler) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = null;
+  fs.writeFileSync(cfg.profile.file, JSON.stringify(profile));
+}
+
 function makeString(n) {
   // printable ASCII, not one repeated character
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -508,6 +528,7 @@ process.on('message', async (msg) => {
       send({ type: 'ready', protocol: proto });
     } else if (msg.cmd === 'start') {
       if (cfg.role === 'passive') {
+        await profileStart();
         count = 0;
         takeCrossings();
         cpu0 = cpuNow();
@@ -519,17 +540,21 @@ process.on('message', async (msg) => {
         send({ type: 'done', ...(await subscribeSessions()) });
       } else {
         takeCrossings();
+        await profileStart();
         const res = await runActive();
+        await profileStop();
         send({ type: 'done', ...res, crossings: cfg.crossings ? takeCrossings() : undefined });
       }
     } else if (msg.cmd === 'stop') {
-      send({
+      const stopped = {
         type: 'stopped',
         cpu: cpuSince(cpu0),
         wallMs: performance.now() - t0,
         count,
         crossings: cfg.crossings ? takeCrossings() : undefined,
-      });
+      };
+      await profileStop();
+      send(stopped);
     } else if (msg.cmd === 'exit') {
       for (const c of sessions.length ? sessions.map((x) => x.connection) : [connection]) {
         try {
