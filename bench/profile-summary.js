@@ -24,12 +24,27 @@ if (!files.length) {
 
 const OURS_LIB = path.join(path.resolve(__dirname, '..'), 'lib') + path.sep;
 
-// The category of a sample's function, from its name and script. Native code that V8 does not
-// see as a function (a napi call's C side, JSON builtins) counts for the JS function that called it:
-// `_flushOutbox`'s self time is mostly the napi `send()` into the engine.
-function category(name, url) {
+const PROFILER = 'the profiler itself (left out)';
+
+// The category of a sample's function, from its name and script, or for a native function (no
+// script: a napi method, which V8 names after a class of the addon, e.g. "NativeRouter") from the
+// JavaScript function that called it: the napi `send()` called by `_flushOutbox` is the crossing
+// into our engine. JSON builtins count for the function that called them.
+function category(node, parentOf) {
+  const name = node.callFrame.functionName || '(anonymous)';
+  const url = node.callFrame.url || '';
+  if (!url && !name.startsWith('(')) {
+    const parent = parentOf.get(node.id);
+    if (parent) {
+      const pcat = category(parent, parentOf);
+      if (pcat === PROFILER) return PROFILER;
+      if (parent.callFrame.url.includes(OURS_LIB)) return 'crossing into the engine (napi send)';
+      return pcat;
+    }
+  }
   const file = url.replace(/^file:\/\//, '');
   const base = path.basename(file);
+  if (url === 'node:inspector' || url.startsWith('node:internal/inspector')) return PROFILER;
   if (name === '(garbage collector)') return 'GC';
   if (name === '(program)') return 'native, outside JS functions (napi callbacks into JS, libuv)';
   if (base === 'worker.js' && file.includes(`${path.sep}bench${path.sep}`)) return 'the benchmark itself (worker.js)';
@@ -44,10 +59,19 @@ function category(name, url) {
     return 'WAMP dispatch (session, calls, progress)';
   }
   if (/[\\/](msgpack5|bl|cbor|buffer|base64-js|ieee754)[\\/]/.test(file)) return 'codec (JSON text, payload checks)';
-  if (file.includes(`${path.sep}when${path.sep}`) || name === 'runMicrotasks' || name === 'processTicksAndRejections')
+  // TextDecoder: undici's UTF-8 decoding of received text frames
+  if (url === 'node:internal/encoding' || name === 'decodeUTF8') return 'codec (JSON text, payload checks)';
+  if (
+    file.includes(`${path.sep}when${path.sep}`) ||
+    url === 'node:internal/process/task_queues' ||
+    name === 'runMicrotasks' ||
+    name === 'enqueueMicrotask'
+  )
     return 'promises (when.js, microtasks)';
   if (
-    /undici|node:net|node:internal\/(net|stream|streams|socket|buffer|webstreams)|node:buffer|node:stream/.test(url) ||
+    /undici|node:net|node:internal\/(net|stream|streams|socket|buffer|webstreams|event_target)|node:buffer|node:stream/.test(
+      url
+    ) ||
     ['writeBuffer', 'writev', 'FastBuffer', 'allocUnsafe', 'writeUtf8String', 'GenericJSToWasmWrapper'].includes(name)
   )
     return 'transport I/O in JS (WebSocket, sockets)';
@@ -61,6 +85,8 @@ let idle = 0;
 for (const f of files) {
   const prof = JSON.parse(fs.readFileSync(f, 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of prof.nodes) for (const c of n.children || []) parentOf.set(c, n);
   const dt = prof.timeDeltas;
   for (let i = 0; i < prof.samples.length; i++) {
     const node = byId.get(prof.samples[i]);
@@ -71,11 +97,12 @@ for (const f of files) {
       idle += us;
       continue;
     }
+    const cat = category(node, parentOf);
+    if (cat === PROFILER) continue;
     total += us;
     const where = cf.url ? `${path.basename(cf.url)}:${cf.lineNumber + 1}` : '';
     const key = where ? `${name} ${where}` : name;
     self.set(key, (self.get(key) || 0) + us);
-    const cat = category(name, cf.url || '');
     byCategory.set(cat, (byCategory.get(cat) || 0) + us);
   }
 }
