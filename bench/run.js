@@ -5,7 +5,7 @@
 // bench/README.md.
 //
 //   npm run bench -- --router both                  both clients through both routers, with the
-//                                                   transport floor (1 repetition, ~10-12 min)
+//                                                   transport floor (1 repetition, ~11 min)
 //   npm run bench -- --router both --smoke          the same with tiny counts (seconds; for CI)
 //   npm run bench                                   the clients on Crossbar.io (3 repetitions)
 //   npm run bench -- --quick                        smaller counts, 1 repetition
@@ -24,7 +24,9 @@
 //                           progressive (one call streaming 100,000 progressive results; callback,
 //                           and for ours the async iterator too), progressive-concurrent (10 such
 //                           calls at once), memory, ws-echo (the transport floor: bench/ws-echo.rs,
-//                           a WebSocket echo with no WAMP), router-memory (with --router)
+//                           a WebSocket echo with no WAMP), router-memory (with --router). Default:
+//                           all but router-memory with --router and both clients; rpc-latency,
+//                           rpc-throughput, pubsub-throughput, large-payload, memory without --router
 //   --concurrent-results N  progressive results per call in progressive-concurrent (default 10,000)
 //   --serializer a,b        json, msgpack (default both; cbor works too)
 //   --transport T           websocket (default) or rawsocket (TCP, same router port; Autobahn|JS's
@@ -69,6 +71,8 @@ const SCENARIOS = [
   'memory',
   'ws-echo',
 ];
+// without --router: the scenarios run by default (the clients on Crossbar.io, as before the others)
+const DEFAULT_SCENARIOS = ['rpc-latency', 'rpc-throughput', 'pubsub-throughput', 'large-payload', 'memory'];
 // --router: the routers compared, and the scenarios run by default with our client alone
 const ROUTERS = ['embedded', 'crossbar'];
 const ROUTER_SCENARIOS = ['rpc-throughput', 'pubsub-throughput', 'rpc-latency', 'router-memory'];
@@ -84,7 +88,7 @@ function parseArgs(argv) {
     smoke: false,
     repeat: null,
     concurrentResults: null,
-    scenarios: SCENARIOS.slice(),
+    scenarios: DEFAULT_SCENARIOS.slice(),
     serializers: ['json', 'msgpack'],
     transport: 'websocket',
     impls: ['ours', 'ref'],
@@ -1064,6 +1068,8 @@ const FLOOR_SHARES = {
   'rpc-throughput': ['ops_per_s', 'rpc_echoes_per_s', 'calls/s ÷ WebSocket echoes/s'],
   'pubsub-throughput': ['ops_per_s', 'pubsub_msgs_per_s', 'events/s ÷ WebSocket messages/s'],
   'large-payload': ['mib_per_s', 'large_mib_per_s', 'MiB/s ÷ WebSocket 1 MiB echo MiB/s'],
+  progressive: ['ops_per_s', 'pubsub_msgs_per_s', 'results/s ÷ WebSocket messages/s'],
+  'progressive-concurrent': ['ops_per_s', 'pubsub_msgs_per_s', 'results/s ÷ WebSocket messages/s'],
 };
 
 const FLOOR_FIGURES = [
