@@ -1189,7 +1189,7 @@ function routerTable(records, routers) {
   const rows = [];
   const groups = new Map();
   for (const r of records) {
-    if (r.error) continue;
+    if (r.error || r.scenario === FLOOR) continue;
     const key = `${r.scenario}${r.variant ? '/' + r.variant : ''}|${r.serializer}|${r.impl}`;
     if (!groups.has(key)) {
       groups.set(key, {
@@ -1210,7 +1210,7 @@ function routerTable(records, routers) {
   rows.push(`|---|---|---|${head.map(() => '---:|').join('')}${b ? '---:|---|' : ''}`);
   for (const g of groups.values()) {
     const name = g.scenario + (g.variant ? ` (${g.variant})` : '') + (impls.size > 1 ? ` [${g.impl}]` : '');
-    for (const [label, field, unit, , target] of ROUTER_FIGURES[g.scenario]) {
+    for (const [label, field, unit, , target] of ROUTER_FIGURES[g.scenario] || FIGURES[g.scenario]) {
       const get = (r) => (r[field] != null ? r[field] : r[TICK_FIGURE[field]]);
       const x = median(g[a].map(get));
       const y = b ? median(g[b].map(get)) : null;
@@ -1221,7 +1221,7 @@ function routerTable(records, routers) {
       rows.push(`| ${name} | ${g.serializer} | ${label}${unitLabel} | ${cells.join(' | ')} |`);
     }
   }
-  return rows.join('\n');
+  return rows.join('\n') + floorTable(records);
 }
 
 // --router with both clients: per router, ours and Autobahn|JS and their ratio; then our client
@@ -1252,7 +1252,7 @@ function clientRouterTable(records, routers) {
   const ratio = (x, y) => (x != null && y != null && y !== 0 ? (x / y).toFixed(2) : '–');
   for (const g of groups.values()) {
     const name = g.scenario + (g.variant ? ` (${g.variant})` : '');
-    for (const [label, field0, unit] of FIGURES[g.scenario]) {
+    for (const [label, field0, unit] of FIGURES[g.scenario] || ROUTER_FIGURES[g.scenario]) {
       const field = EXEC_FIGURE[field0] || field0;
       const get = (r) => (r[field] != null ? r[field] : r[field0]);
       const unitLabel = unit === '%' || unit === '/s' || unit === label ? '' : ` (${unit})`;
