@@ -20,11 +20,10 @@
 //! pubsub-throughput shape).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line program: stdout is its output
 
-use std::time::Instant;
-
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -40,6 +39,7 @@ const MARK: u8 = b'!';
 /// without it a 1 MiB echo on loopback stalls 40 ms or more in every other message.
 struct Stream(TcpStream);
 
+#[cfg(target_os = "linux")]
 const BULK_READ: usize = 8 * 1024;
 
 impl AsyncRead for Stream {
@@ -48,6 +48,7 @@ impl AsyncRead for Stream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        #[cfg(target_os = "linux")]
         let before = buf.filled().len();
         let this = self.get_mut();
         let polled = Pin::new(&mut this.0).poll_read(cx, buf);
