@@ -5,7 +5,7 @@
 // bench/README.md.
 //
 //   npm run bench -- --router both                  both clients through both routers, with the
-//                                                   transport floor (1 repetition, ~11 min)
+//                                                   transport floor (1 repetition, ~8 min)
 //   npm run bench -- --router both --smoke          the same with tiny counts (seconds; for CI)
 //   npm run bench                                   the clients on Crossbar.io (3 repetitions)
 //   npm run bench -- --quick                        smaller counts, 1 repetition
@@ -247,7 +247,7 @@ function params(scenario, opts) {
       };
     case 'progressive-concurrent':
       // 10 such calls at once, 10,000 results each by default (--concurrent-results): 10 x 100,000
-      // would take minutes per measurement through Crossbar.io (~5,000 results/s)
+      // would take 1-2 min per measurement through Crossbar.io (~10,000 results/s)
       return {
         results: opts.concurrentResults || pick(10000, 2000, 100),
         streams: 10,
