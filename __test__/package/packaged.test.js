@@ -6,6 +6,7 @@
 //
 // Runs once per `npm test` (scripts/test.js, "package" step), not once per router leg:
 //   node --test __test__/package/packaged.test.js
+// KEEP_PACKAGE_TMP=1 keeps the temporary directory (tarballs, project) for a look afterwards.
 'use strict';
 
 const assert = require('node:assert/strict');
