@@ -27,6 +27,9 @@ async function nativeCallbacksOf(fn) {
     },
   });
   hook.enable();
+  // Node emits destroy hooks from an unreferenced immediate, on the event loop's next turn; a test
+  // idling on a promise makes none, so this keeps the loop turning while we wait.
+  const turning = setInterval(() => {}, 10);
   try {
     await fn();
     await withTimeout(
@@ -36,6 +39,7 @@ async function nativeCallbacksOf(fn) {
     );
     return created;
   } finally {
+    clearInterval(turning);
     hook.disable();
   }
 }
