@@ -161,6 +161,23 @@ describe('the packed package', { skip }, () => {
     assert.match(res.output, /install Rust \(https:\/\/rustup\.rs\) and run `npm install` again/);
   });
 
+  test('on a platform with no prebuilt package at all (riscv64, simulated) and no cargo, the install script says so', () => {
+    // The install script and the loader it starts both see process.arch 'riscv64'.
+    const preload = path.join(tmp, 'riscv64.js');
+    fs.writeFileSync(preload, "Object.defineProperty(process, 'arch', { value: 'riscv64' });\n");
+    const installed = path.join(project, 'node_modules', pkg.name);
+    const res = node([path.join(installed, 'scripts', 'install.js')], {
+      cwd: installed,
+      extraEnv: { NODE_OPTIONS: `--require ${preload}` },
+    });
+    assert.notEqual(res.status, 0, res.describe);
+    const foreign = platform.replace(/^linux-[^-]+-/, 'linux-riscv64-');
+    assert.match(res.output, new RegExp(`no prebuilt native addon for this platform \\(${foreign}\\)`));
+    assert.match(res.output, new RegExp(`Prebuilt addons exist for: ${platform} `));
+    assert.match(res.output, new RegExp(`${foreign} is not among them, so`));
+    assert.match(res.output, /install Rust \(https:\/\/rustup\.rs\)/);
+  });
+
   describe('jest', () => {
     const jest = (args, extraEnv) =>
       node(
