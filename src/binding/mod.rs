@@ -130,6 +130,23 @@ struct BatchSink {
 }
 
 impl BatchSink {
+    /// A sink that calls the `ON_EVENTS` callback of the JavaScript `NativeConnection`.
+    fn new(this: &Object) -> Result<Self> {
+        let on_events: Function<BatchArgs, ()> = this.get_named_property(ON_EVENTS)?;
+        let queue = Arc::new(Mutex::new(AttachedBatch::default()));
+        let drain = queue.clone();
+        let callback = on_events
+            .build_threadsafe_function::<()>()
+            .weak::<true>()
+            .build_callback(move |_ctx| {
+                let (text, attachments) = drain.lock().take();
+                let values = (!attachments.is_empty())
+                    .then(|| attachments.into_iter().map(JsReceived).collect());
+                Ok(FnArgs::from((text, values)))
+            })?;
+        Ok(BatchSink { queue, callback })
+    }
+
     fn notify(&self) {
         // One call per batch: later events join the queued batch until JavaScript takes it.
         // A closing environment refuses the call; there is nobody left to tell.
@@ -157,43 +174,42 @@ impl EventSink for BatchSink {
 
 #[napi]
 pub struct NativeConnection {
-    sink: Arc<BatchSink>,
     commands: Option<UnboundedSender<Command>>,
     serial: Arc<AtomicU32>,
 }
+
+/// Where the constructor keeps the event callback: on the JavaScript object itself, so that the
+/// callback (which refers back to its `Connection`) lives and dies with it. A reference held
+/// here would be a root the garbage collector cannot see through.
+const ON_EVENTS: &str = "onEvents";
 
 #[napi]
 impl NativeConnection {
     /// `on_events(batch)` receives the JSON text of an array of events.
     #[napi(constructor)]
-    pub fn new(on_events: Function<BatchArgs, ()>) -> Result<Self> {
-        let queue = Arc::new(Mutex::new(AttachedBatch::default()));
-        let drain = queue.clone();
-        let callback = on_events
-            .build_threadsafe_function::<()>()
-            .weak::<true>()
-            .build_callback(move |_ctx| {
-                let (text, attachments) = drain.lock().take();
-                let values = (!attachments.is_empty())
-                    .then(|| attachments.into_iter().map(JsReceived).collect());
-                Ok(FnArgs::from((text, values)))
-            })?;
+    pub fn new(mut this: This, on_events: Function<BatchArgs, ()>) -> Result<Self> {
+        this.set_named_property(ON_EVENTS, on_events)?;
         Ok(NativeConnection {
-            sink: Arc::new(BatchSink { queue, callback }),
             commands: None,
             serial: Arc::new(AtomicU32::new(0)),
         })
     }
 
     /// Starts connecting with the settings index.js normalised (JSON text).
+    ///
+    /// Each open gets its own threadsafe function, owned by the actor alone: when the actor
+    /// ends (the final close), it is released and Node sees its async resource destroyed, so
+    /// nothing of a closed connection stays behind (jest --detectOpenHandles reports it
+    /// otherwise) and the callback no longer pins the `Connection`.
     #[napi]
-    pub fn open(&mut self, config: String) -> Result<(), ErrorCode> {
+    pub fn open(&mut self, this: This, config: String) -> Result<(), ErrorCode> {
         // index.js calls open() only after the final close; an actor that has not yet noticed
         // (it may still be dropping its end) stops when its command channel goes away here.
         let config = ConnectionConfig::from_json(&config).map_err(|e| e.to_napi())?;
         let runtime = runtime().map_err(|e| Error::new(ErrorCode::Runtime, e.reason))?;
+        let sink: Arc<dyn EventSink> =
+            Arc::new(BatchSink::new(&this).map_err(|e| Error::new(ErrorCode::Runtime, e.reason))?);
         let (tx, rx) = unbounded_channel();
-        let sink: Arc<dyn EventSink> = self.sink.clone();
         let actor = Actor::new(config, rx, sink, self.serial.clone());
         runtime.spawn(actor.run());
         self.commands = Some(tx);
