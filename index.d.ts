@@ -248,6 +248,25 @@ declare namespace autobahn {
     on_user_error?: ErrorHandler | null;
     /** Receives internal errors (protocol violations, a challenge with no onchallenge, …); default logs with console.error. */
     on_internal_error?: ErrorHandler | null;
+
+    /**
+     * Flow control (README "Flow control"): bytes accepted but not yet written to the socket
+     * (`Connection.bufferedAmount`) at or over which `publish`, `call`, `subscribe` and
+     * `register` are refused with `autobahn.Error` 'wamp.error.buffer_full'. An integer >= 1;
+     * default 16 MiB (16777216).
+     */
+    outgoing_high_water_mark?: number;
+    /**
+     * Flow control: `Session.drained()` resolves once `bufferedAmount` is at or under this many
+     * bytes. An integer below `outgoing_high_water_mark`; default a quarter of it (4 MiB).
+     */
+    outgoing_low_water_mark?: number;
+    /**
+     * Flow control: bytes of received events that may wait for the JavaScript thread; over it
+     * the connection stops reading the socket until JavaScript has taken them (TCP then pushes
+     * back on the router). An integer >= 1; default 1 MiB (1048576).
+     */
+    incoming_high_water_mark?: number;
   }
 
   /** Why `onclose` was called. */
@@ -365,6 +384,14 @@ declare namespace autobahn {
     };
     /** The deferred factory used for returned promises. */
     readonly defer: DeferFactory;
+    /**
+     * Flow control: bytes of WAMP messages accepted (by `publish`, `call`, …) and not yet written
+     * to the socket: their serialized text (JSON, before a binary serializer re-encodes it) plus
+     * the Buffers and long strings sent beside it. 0 when nothing waits.
+     */
+    readonly bufferedAmount: number;
+    /** Flow control: WAMP messages accepted and not yet written to the socket. */
+    readonly bufferedMessages: number;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -581,6 +608,13 @@ declare namespace autobahn {
      * 'registration not active', TypeError if not a `Registration`.
      */
     unregister(registration: Registration): AutobahnPromise<void>;
+
+    /**
+     * Flow control: resolves once `Connection.bufferedAmount` is at or under the connection's
+     * `outgoing_low_water_mark` (at once if it already is). Rejects with `autobahn.Error` if
+     * the session ends first (what was buffered is then discarded, not written).
+     */
+    drained(): AutobahnPromise<void>;
   }
 
   // -------------------------------------------------------------------------------------------

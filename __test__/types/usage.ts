@@ -139,3 +139,18 @@ async function scram(extra: autobahn.auth_scram.ChallengeExtra): Promise<boolean
 const options: autobahn.IConnectionOptions = { url: 'ws://127.0.0.1:8080/ws', realm: 'realm1' };
 
 console.log(version, info, open, asError, errorUri, pubkey, scram, options);
+
+// Flow control.
+const throttled = new autobahn.Connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  outgoing_high_water_mark: 4 * 1024 * 1024,
+  outgoing_low_water_mark: 1024 * 1024,
+  incoming_high_water_mark: 256 * 1024,
+});
+throttled.onopen = async (session) => {
+  const waiting: number = throttled.bufferedAmount + throttled.bufferedMessages;
+  if (waiting > 0) await session.drained();
+};
+// @ts-expect-error a number of bytes
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', outgoing_high_water_mark: '4MB' });
