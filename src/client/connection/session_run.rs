@@ -2,6 +2,8 @@
 //! commands from JavaScript, until the transport closes. Each turn delivers the events the core
 //! produced, sends its messages, then waits for a frame, a command or a deadline.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -28,6 +30,8 @@ pub(super) struct SessionRun<'a> {
     /// The outgoing shares of the commands whose messages are in `out.to_router`: they count
     /// as buffered until those messages are written.
     unwritten: Vec<Backlog>,
+    /// Frames handed to the transport so far: a write that makes progress is not given up.
+    frames_written: Arc<AtomicUsize>,
     goodbye_deadline: Option<Instant>,
     /// A router that accepts the transport but never answers HELLO must not leave us waiting
     /// forever: the join gets `connect_timeout` too (any answer stops the clock, a CHALLENGE
@@ -66,6 +70,7 @@ impl<'a> SessionRun<'a> {
             outgoing: Vec::new(),
             incoming: Vec::new(),
             unwritten: Vec::new(),
+            frames_written: Arc::new(AtomicUsize::new(0)),
             goodbye_deadline: None,
             join_deadline: Some(Instant::now() + join_timeout),
             abandoned: false,
@@ -122,11 +127,24 @@ impl<'a> SessionRun<'a> {
         }
         let mut refused = Vec::new();
         let interrupts = self.actor.commands.interrupts();
+        let frames_written = self.frames_written.clone();
+        // A router that stopped reading would keep the write waiting forever: once a close (or
+        // a dropped transport) waits behind it, a write that makes no progress for as long as a
+        // GOODBYE may wait for its answer is given up. One that progresses goes on, so what was
+        // sent before close() still goes out.
+        let stuck = async move {
+            interrupts.wait().await;
+            loop {
+                let before = frames_written.load(Ordering::Relaxed);
+                tokio::time::sleep(GOODBYE_TIMEOUT).await;
+                if frames_written.load(Ordering::Relaxed) == before {
+                    return;
+                }
+            }
+        };
         let result = tokio::select! {
             result = self.write_all(&mut refused) => result.map_err(Some),
-            // A router that stopped reading would keep the write waiting forever: a close
-            // (or a dropped transport) waiting behind it ends the attempt instead.
-            _ = interrupts.wait() => Err(None),
+            _ = stuck => Err(None),
         };
         self.outgoing.clear();
         match result {
@@ -146,7 +164,7 @@ impl<'a> SessionRun<'a> {
     }
 
     /// A write stuck on a router that does not read was given up for a `Close` or
-    /// `DropTransport`: the commands waiting are handled (a `Close` marks the close as the
+    /// `DropTransport` waiting behind it: the commands waiting are handled (a `Close` marks the close as the
     /// application's) and the transport is dropped as it is, since a closing handshake would
     /// wait on the same socket.
     fn interrupted(&mut self) -> Attempt {
@@ -183,6 +201,7 @@ impl<'a> SessionRun<'a> {
                 continue;
             }
             self.link.feed(frame).await.map_err(|e| e.to_string())?;
+            self.frames_written.fetch_add(1, Ordering::Relaxed);
         }
         self.link.flush().await.map_err(|e| e.to_string())
     }
