@@ -120,11 +120,10 @@ class OutboundFlow {
 
   /** The engine's `drained` event. */
   onDrained() {
-    if (this._outboxBytes > this.low) {
-      // Still over: what the outbox holds crosses at the end of this run; wait again.
-      if (this._waiters.length > 0) this._native.wantDrain(this.low);
-      return;
-    }
+    if (this._waiters.length === 0) return;
+    // The event may be older than what was sent since: ask again, and resolve only if the
+    // count is still at or under the mark (else the next event will tell).
+    if (this._native.wantDrain(this.low) + this._outboxBytes > this.low) return;
     const waiters = this._waiters;
     this._waiters = [];
     for (const d of waiters) d.resolve();
