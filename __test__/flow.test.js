@@ -171,7 +171,7 @@ test('a router that never reads: requests fail fast, close() still ends the conn
     let refusal = null;
     let unchanged = 0;
     for (let run = 0; unchanged < 20; run++) {
-      assert.ok(run < 100000, 'the buffers never filled');
+      assert.ok(run < 1000, 'the buffers never filled (100 MB published)');
       for (let i = 0; i < 100; i++) {
         try {
           session.publish('com.example.stalled', ['y'.repeat(1000)]);
@@ -214,7 +214,7 @@ test('a router that never reads: requests fail fast, close() still ends the conn
     connection.close();
     // The stuck write is given up after 5 s without progress (as long as a GOODBYE may wait
     // for its answer).
-    const { reason, details } = await withTimeout(closed.promise, 10000, 'onclose after close()');
+    const { reason, details } = await withTimeout(closed.promise, 20000, 'onclose after close()');
     assert.match(details.message, /dropped while a write waited for the router to read/);
     assert.equal(reason, 'closed');
     await assert.rejects(withTimeout(drained, 10000, 'drained() to settle'), (e) => e instanceof autobahn.Error);

@@ -86,7 +86,7 @@ impl<'a> SessionRun<'a> {
                 Err(ended) => return ended,
             }
             if self.out.close_transport {
-                self.link.close().await;
+                self.close_link().await;
                 if self.abandoned {
                     return Attempt::Abandoned;
                 }
@@ -128,12 +128,15 @@ impl<'a> SessionRun<'a> {
         let mut refused = Vec::new();
         let interrupts = self.actor.commands.interrupts();
         let frames_written = self.frames_written.clone();
-        // A router that stopped reading would keep the write waiting forever: once a close (or
-        // a dropped transport) waits behind it, a write that makes no progress for as long as a
-        // GOODBYE may wait for its answer is given up. One that progresses goes on, so what was
-        // sent before close() still goes out.
+        let closing = self.actor.user_closed || self.goodbye_deadline.is_some();
+        // A router that stopped reading would keep the write waiting forever: once the session
+        // is closing, or a close (or a dropped transport) waits behind the write, a write that
+        // makes no progress for as long as a GOODBYE may wait for its answer is given up. One
+        // that progresses goes on, so what was sent before close() still goes out.
         let stuck = async move {
-            interrupts.wait().await;
+            if !closing {
+                interrupts.wait().await;
+            }
             loop {
                 let before = frames_written.load(Ordering::Relaxed);
                 tokio::time::sleep(GOODBYE_TIMEOUT).await;
@@ -161,6 +164,12 @@ impl<'a> SessionRun<'a> {
             }
         }
         Ok(Sent::Replies)
+    }
+
+    /// Closes the transport; the closing handshake is bounded too, since a router that does
+    /// not read would keep it waiting.
+    async fn close_link(&mut self) {
+        let _ = tokio::time::timeout(GOODBYE_TIMEOUT, self.link.close()).await;
     }
 
     /// A write stuck on a router that does not read was given up for a `Close` or
@@ -245,7 +254,7 @@ impl<'a> SessionRun<'a> {
                 self.out.close_transport = true;
             }
             _ = tokio::time::sleep_until(join.unwrap_or_else(Instant::now)), if join.is_some() => {
-                self.link.close().await;
+                self.close_link().await;
                 return Some(self.ended(
                     false,
                     Some(format!(
