@@ -282,6 +282,25 @@ declare namespace autobahn {
      * 'wamp.error.procedure_already_exists'); that object becomes inactive. Default: `on_user_error`.
      */
     on_restore_error?: ((err: Error, object: Subscription | Registration) => void) | null;
+
+    /**
+     * Flow control (README "Flow control"): bytes accepted but not yet written to the socket
+     * (`Connection.bufferedAmount`) at or over which `publish`, `call`, `subscribe` and
+     * `register` are refused with `autobahn.Error` 'wamp.error.buffer_full'. An integer >= 1;
+     * default 16 MiB (16777216).
+     */
+    outgoing_high_water_mark?: number;
+    /**
+     * Flow control: `Session.drained()` resolves once `bufferedAmount` is at or under this many
+     * bytes. An integer below `outgoing_high_water_mark`; default a quarter of it (4 MiB).
+     */
+    outgoing_low_water_mark?: number;
+    /**
+     * Flow control: bytes of received events that may wait for the JavaScript thread; over it
+     * the connection stops reading the socket until JavaScript has taken them (TCP then pushes
+     * back on the router). An integer >= 1; default 1 MiB (1048576).
+     */
+    incoming_high_water_mark?: number;
   }
 
   /** Why `onclose` was called. */
@@ -427,6 +446,14 @@ declare namespace autobahn {
     };
     /** The deferred factory used for returned promises. */
     readonly defer: DeferFactory;
+    /**
+     * Flow control: bytes of WAMP messages accepted (by `publish`, `call`, …) and not yet written
+     * to the socket: their serialized text (JSON, before a binary serializer re-encodes it) plus
+     * the Buffers and long strings sent beside it. 0 when nothing waits.
+     */
+    readonly bufferedAmount: number;
+    /** Flow control: WAMP messages accepted and not yet written to the socket. */
+    readonly bufferedMessages: number;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -661,6 +688,13 @@ declare namespace autobahn {
      * 'registration not active', TypeError if not a `Registration`.
      */
     unregister(registration: Registration): AutobahnPromise<void>;
+
+    /**
+     * Flow control: resolves once `Connection.bufferedAmount` is at or under the connection's
+     * `outgoing_low_water_mark` (at once if it already is). Rejects with `autobahn.Error` if
+     * the session ends first (what was buffered is then discarded, not written).
+     */
+    drained(): AutobahnPromise<void>;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -22,4 +22,11 @@ export const {
   version,
   serializer,
   Router,
+  util,
+  log,
+  transports,
+  auth_persona,
+  msgpack,
+  cbor,
+  nacl,
 } = autobahn;

@@ -11,6 +11,8 @@ const { dispatchBatch } = require('./dispatch.js');
 const { Session } = require('./session.js');
 const { Restorer } = require('./restore.js');
 const { withCredentials } = require('./credentials.js');
+const { AutobahnError } = require('./classes.js');
+const { OutboundFlow, flowSettings } = require('./flow.js');
 
 class Connection {
   constructor(options) {
@@ -27,6 +29,8 @@ class Connection {
     this._onUserErrorHandler = options.on_user_error || reportUnhandled;
     this._onInternalErrorHandler = options.on_internal_error || reportUnhandled;
     this._native = new NativeConnection((batch, attachments) => this._onBatch(batch, attachments));
+    this._flowSettings = flowSettings(options);
+    this._flow = new OutboundFlow(this._native, this._flowSettings);
     this._handleCounter = 0;
     this._active = false;
     this._connected = false;
@@ -53,6 +57,14 @@ class Connection {
   }
   get defer() {
     return this._defer;
+  }
+  // Flow control (README "Flow control"): bytes and WAMP messages accepted but not yet written
+  // to the socket.
+  get bufferedAmount() {
+    return this._flow.bufferedAmount;
+  }
+  get bufferedMessages() {
+    return this._flow.bufferedMessages;
   }
   get transport() {
     const info = this._transportInfo || { type: 'none', url: null, protocol: null };
@@ -82,6 +94,7 @@ class Connection {
       return;
     }
     const config = engineConfig(this._options, usable, this._retry);
+    config.incoming_high_water_mark = this._flowSettings.incomingHigh;
     this._native.open(encode(config, 'Connection options'));
     this._active = true;
     this._retrying = false;
@@ -176,6 +189,11 @@ class Connection {
     this._session = null;
     if (this._restore) this._restore.onClose(s, reason, details);
     if (s) s._onClosed(reason, details);
+    this._flow.sessionEnded(
+      new AutobahnError(details.reason || 'wamp.close.transport_lost', [
+        'the session ended before what it had buffered was written to the router',
+      ])
+    );
     this._retrying = details.will_retry;
     const stop = this._callOnClose(reason, details);
     if (!details.will_retry) {

@@ -195,7 +195,9 @@ class Session {
     if (opts.disclose_me === undefined && this.caller_disclose_me) opts.disclose_me = true;
     if (moreInput) opts.progress = true;
     const handle = this._connection._nextHandle();
-    const text = this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
+    // Refused over the outgoing high-water mark: nothing is encoded, the promise rejects.
+    const full = this._connection._flow.refusal('call()');
+    const text = full ? null : this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
     const d = this._defer();
     const p = promiseOf(d);
     const req = {
@@ -209,6 +211,10 @@ class Session {
     };
     if (signal && signal.aborted) {
       d.reject(abortError(signal));
+      return { promise: this._decorateCall(p, handle, req), handle };
+    }
+    if (full) {
+      d.reject(full);
       return { promise: this._decorateCall(p, handle, req), handle };
     }
     this._pending.set(handle, req);
@@ -350,6 +356,13 @@ class Session {
     const opts = Object.assign({}, options);
     if (opts.disclose_me === undefined && this.publisher_disclose_me) opts.disclose_me = true;
     const ack = !!opts.acknowledge;
+    const full = this._connection._flow.refusal('publish()');
+    // Over the outgoing high-water mark: an acknowledged publish rejects; a plain one, which
+    // returns nothing to reject, throws.
+    if (full) {
+      if (ack) return this._rejected(full);
+      throw full;
+    }
     const handle = ack ? this._connection._nextHandle() : 0;
     const text = this._enc(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
     let result;
@@ -373,6 +386,8 @@ class Session {
     checkArgs(undefined, undefined, options, 'subscribe()');
     const opts = Object.assign({}, options);
     checkUri(topic, 'topic', opts.match === 'wildcard' || opts.match === 'prefix');
+    const full = this._connection._flow.refusal('subscribe()');
+    if (full) return this._rejected(full);
     const handle = this._connection._nextHandle();
     const text = this._enc([MSG.SUBSCRIBE, handle, opts, topic], 'subscribe()');
     const d = this._defer();
@@ -392,6 +407,8 @@ class Session {
     checkArgs(undefined, undefined, options, 'register()');
     const opts = Object.assign({}, options);
     checkUri(procedure, 'procedure', opts.match === 'wildcard' || opts.match === 'prefix');
+    const full = this._connection._flow.refusal('register()');
+    if (full) return this._rejected(full);
     const handle = this._connection._nextHandle();
     const text = this._enc([MSG.REGISTER, handle, opts, procedure], 'register()');
     const d = this._defer();
@@ -456,6 +473,7 @@ class Session {
       if (request !== true) request.requestId = this._requestId;
     }
     this._outbox.push(text);
+    this._connection._flow.queued(text, this._attachments);
     if (!this._flushScheduled) {
       // Commands issued in one synchronous run (a loop of calls, say) cross to the engine once.
       this._flushScheduled = true;
@@ -468,13 +486,30 @@ class Session {
     if (this._outbox.length === 0) return;
     const text = this._outbox.length === 1 ? this._outbox[0] : this._outbox.join('\n');
     this._outbox = [];
+    const flow = this._connection._flow;
     if (this._attachments.length === 0) {
-      this._connection._native.send(this._serial, text);
+      flow.flushed(this._connection._native.send(this._serial, text));
     } else {
       const attachments = this._attachments;
       this._attachments = [];
-      this._connection._native.send(this._serial, text, attachments);
+      flow.flushed(this._connection._native.send(this._serial, text, attachments));
     }
+  }
+
+  /**
+   * Flow control (README "Flow control"): resolves once the bytes waiting to be written to the
+   * router are at or under the connection's outgoing_low_water_mark.
+   */
+  drained() {
+    this._flushOutbox();
+    return this._connection._flow.drained(this._defer);
+  }
+
+  // A rejected promise of this session's flavour.
+  _rejected(error) {
+    const d = this._defer();
+    d.reject(error);
+    return promiseOf(d);
   }
 
   _userError(err, msg) {

@@ -177,3 +177,17 @@ const scramConnection: autobahn.Connection = autobahn.auth_scram.create_connecti
 });
 void csConnection;
 void scramConnection;
+// Flow control.
+const throttled = new autobahn.Connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  outgoing_high_water_mark: 4 * 1024 * 1024,
+  outgoing_low_water_mark: 1024 * 1024,
+  incoming_high_water_mark: 256 * 1024,
+});
+throttled.onopen = async (session) => {
+  const waiting: number = throttled.bufferedAmount + throttled.bufferedMessages;
+  if (waiting > 0) await session.drained();
+};
+// @ts-expect-error a number of bytes
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', outgoing_high_water_mark: '4MB' });
