@@ -24,4 +24,14 @@ module.exports = [
     files: ['examples/testing/*.jest.test.js'],
     languageOptions: { globals: { ...globals.jest } },
   },
+  {
+    // ES modules: the package's ES entry and the packaging test's ES suites.
+    files: ['**/*.mjs'],
+    languageOptions: { sourceType: 'module' },
+  },
+  {
+    // The jest suites of the packaging test's project (__test__/package/).
+    files: ['__test__/package/project/jest/*.test.js'],
+    languageOptions: { globals: { ...globals.jest } },
+  },
 ];

@@ -222,6 +222,20 @@ declare namespace autobahn {
      * then aborts the join and goes to `on_internal_error`.
      */
     onchallenge?: OnChallengeHandler | null;
+    /**
+     * A ticket for authmethod 'ticket' (needs `authid`). Like `secret`, `password` and `private_key`
+     * (additions to Autobahn|JS), it replaces `onchallenge`: the Connection answers the challenge,
+     * offers the methods of the credentials given when `authmethods` is not set (cryptosign, scram,
+     * wampcra, ticket, in that order) and adds the `authextra` the method needs. Ignored when
+     * `onchallenge` is given.
+     */
+    ticket?: string;
+    /** The WAMP-CRA secret (authmethod 'wampcra', needs `authid`); salted secrets are derived as the challenge says. */
+    secret?: string;
+    /** The WAMP-SCRAM password (authmethod 'scram', needs `authid`); a client nonce goes into `authextra.nonce`. */
+    password?: string;
+    /** The WAMP-Cryptosign key (authmethod 'cryptosign'): a key pair or its seed; its public key goes into `authextra.pubkey`. */
+    private_key?: auth_cryptosign.KeyLike;
     /** Reconnect attempts before giving up; default 15, -1 = unlimited, 0 = never reconnect. */
     max_retries?: number;
     /** Delay before the first reconnect, in seconds; default 1.5 (0 is honoured). */
@@ -248,6 +262,45 @@ declare namespace autobahn {
     on_user_error?: ErrorHandler | null;
     /** Receives internal errors (protocol violations, a challenge with no onchallenge, …); default logs with console.error. */
     on_internal_error?: ErrorHandler | null;
+    /**
+     * Ours (README "Reconnecting"): after a reconnect, make every subscription and registration
+     * that was active when the session was lost again on the new session, as the same
+     * `Subscription`/`Registration` objects (new `id`, `session` = the new session), before
+     * `onjoin`/`onopen` run. Default false (Autobahn|JS: they end with the session).
+     */
+    restore_on_reconnect?: boolean;
+    /**
+     * Ours: how many requests (`call`, `publish`, `subscribe`, `register`) issued on a lost session
+     * while the connection reconnects are held and sent, in order, after the restore. A request
+     * beyond it rejects with 'autobahn.error.reconnect_queue_full'. Default 0: with
+     * `restore_on_reconnect` they reject at once with 'autobahn.error.reconnecting'; with neither
+     * option a lost session throws 'session not open' as in Autobahn|JS.
+     */
+    queue_while_reconnecting?: number;
+    /**
+     * Ours: told when the router refuses to restore one subscription or registration (e.g.
+     * 'wamp.error.procedure_already_exists'); that object becomes inactive. Default: `on_user_error`.
+     */
+    on_restore_error?: ((err: Error, object: Subscription | Registration) => void) | null;
+
+    /**
+     * Flow control (README "Flow control"): bytes accepted but not yet written to the socket
+     * (`Connection.bufferedAmount`) at or over which `publish`, `call`, `subscribe` and
+     * `register` are refused with `autobahn.Error` 'wamp.error.buffer_full'. An integer >= 1;
+     * default 16 MiB (16777216).
+     */
+    outgoing_high_water_mark?: number;
+    /**
+     * Flow control: `Session.drained()` resolves once `bufferedAmount` is at or under this many
+     * bytes. An integer below `outgoing_high_water_mark`; default a quarter of it (4 MiB).
+     */
+    outgoing_low_water_mark?: number;
+    /**
+     * Flow control: bytes of received events that may wait for the JavaScript thread; over it
+     * the connection stops reading the socket until JavaScript has taken them (TCP then pushes
+     * back on the router). An integer >= 1; default 1 MiB (1048576).
+     */
+    incoming_high_water_mark?: number;
   }
 
   /** Why `onclose` was called. */
@@ -265,6 +318,21 @@ declare namespace autobahn {
     retry_count: number | null;
     /** Whether a reconnect will follow (unless onclose returns true). */
     will_retry: boolean;
+  }
+
+  /** A WAMP message as an array: `[type, ...]` (e.g. `[16, requestId, {}, 'com.topic', [1]]`). */
+  type WampMessage = [number, ...any[]];
+
+  /** `Session._socket`. */
+  interface SessionSocket {
+    readonly info: TransportInfo;
+    /** The serializer in use (undefined when there is no transport). */
+    readonly serializer:
+      serializer.JSONSerializer | serializer.MsgpackSerializer | serializer.CBORSerializer | undefined;
+    /** Sends one message, as the original `Session._send_wamp` does. */
+    send(msg: WampMessage): void;
+    /** Drops the transport (the connection reconnects as after a transport failure). */
+    close(): void;
   }
 
   /** The connected transport, as in `Connection.transport.info` and `SessionDetails.transport`. */
@@ -312,8 +380,23 @@ declare namespace autobahn {
     realm?: string;
     /** The transport the session runs on. */
     transport: TransportInfo;
+    /**
+     * Ours, on a session that follows a lost one (with `restore_on_reconnect` or
+     * `queue_while_reconnecting`): what was made again, and what the router refused.
+     */
+    restored?: RestoredDetails;
     /** Other WELCOME details the router sent. */
     [key: string]: any;
+  }
+
+  /** `SessionDetails.restored`: the outcome of restoring after a reconnect (README "Reconnecting"). */
+  interface RestoredDetails {
+    /** Subscriptions made again (the same objects as before). */
+    subscriptions: Subscription[];
+    /** Registrations made again (the same objects as before). */
+    registrations: Registration[];
+    /** Objects the router refused to restore; they are now inactive. */
+    failed: Array<Subscription | Registration>;
   }
 
   /** A connection to a WAMP router that joins a session and reconnects per its options. */
@@ -344,9 +427,7 @@ declare namespace autobahn {
      * to stop reconnecting. Unlike Autobahn|JS (where any returned promise counts as true), an
      * async onclose's resolved value decides.
      */
-    onclose:
-      | ((reason: CloseReason, details: CloseDetails) => boolean | void | PromiseLike<boolean | void>)
-      | null;
+    onclose: ((reason: CloseReason, details: CloseDetails) => boolean | void | PromiseLike<boolean | void>) | null;
 
     /** True while a WAMP session is joined. */
     readonly isOpen: boolean;
@@ -365,6 +446,14 @@ declare namespace autobahn {
     };
     /** The deferred factory used for returned promises. */
     readonly defer: DeferFactory;
+    /**
+     * Flow control: bytes of WAMP messages accepted (by `publish`, `call`, …) and not yet written
+     * to the socket: their serialized text (JSON, before a binary serializer re-encodes it) plus
+     * the Buffers and long strings sent beside it. 0 when nothing waits.
+     */
+    readonly bufferedAmount: number;
+    /** Flow control: WAMP messages accepted and not yet written to the socket. */
+    readonly bufferedMessages: number;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -475,6 +564,20 @@ declare namespace autobahn {
     readonly subscriptions: Subscription[][];
     /** Active registrations. */
     readonly registrations: Registration[];
+    /**
+     * Autobahn|JS's private transport object, for code that reads it: the transport `info` and the
+     * serializer in use (`serializer.SERIALIZER_ID` is 'json', 'msgpack' or 'cbor').
+     */
+    readonly _socket: SessionSocket;
+    /**
+     * Autobahn|JS's hook for every outgoing WAMP message. Replace it on a session to see each
+     * message as the array Autobahn|JS would pass (e.g. `[48, requestId, {}, 'com.x', [1]]`); the
+     * original (`session._send_wamp.bind(session)`) sends the array it is given, so a replacement
+     * that does not call it drops the message. Request ids are the ones on the wire when each
+     * message is passed on (or dropped) before the next is sent. HELLO, AUTHENTICATE, GOODBYE and ABORT are sent by the
+     * engine and not passed here.
+     */
+    _send_wamp(msg: WampMessage): void;
     /** Default of `CallOptions.disclose_me`; default false. */
     caller_disclose_me: boolean;
     /** Default of `PublishOptions.disclose_me`; default false. */
@@ -561,7 +664,11 @@ declare namespace autobahn {
      * Resolves to the `Subscription`, rejects with `autobahn.Error`. Throws like `call()` (also
      * TypeError if the handler is not a function).
      */
-    subscribe(topic: string, handler: SubscribeHandler, options?: SubscribeOptions | null): AutobahnPromise<Subscription>;
+    subscribe(
+      topic: string,
+      handler: SubscribeHandler,
+      options?: SubscribeOptions | null
+    ): AutobahnPromise<Subscription>;
 
     /**
      * Registers an endpoint for a procedure. Resolves to the `Registration`, rejects with
@@ -581,6 +688,13 @@ declare namespace autobahn {
      * 'registration not active', TypeError if not a `Registration`.
      */
     unregister(registration: Registration): AutobahnPromise<void>;
+
+    /**
+     * Flow control: resolves once `Connection.bufferedAmount` is at or under the connection's
+     * `outgoing_low_water_mark` (at once if it already is). Rejects with `autobahn.Error` if
+     * the session ends first (what was buffered is then discarded, not written).
+     */
+    drained(): AutobahnPromise<void>;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -689,7 +803,13 @@ declare namespace autobahn {
   /** A subscription of one handler, resolved by `Session.subscribe()`. */
   class Subscription {
     /** Made by the session when the router confirms SUBSCRIBE. */
-    constructor(topic: string, handler: SubscribeHandler, options: SubscribeOptions | null | undefined, session: Session, id: number);
+    constructor(
+      topic: string,
+      handler: SubscribeHandler,
+      options: SubscribeOptions | null | undefined,
+      session: Session,
+      id: number
+    );
     /** Topic (or pattern) subscribed to. */
     topic: string;
     /** The event handler. */
@@ -714,7 +834,13 @@ declare namespace autobahn {
   /** A registration, resolved by `Session.register()`. */
   class Registration {
     /** Made by the session when the router confirms REGISTER. */
-    constructor(procedure: string, endpoint: Endpoint, options: RegisterOptions | null | undefined, session: Session, id: number);
+    constructor(
+      procedure: string,
+      endpoint: Endpoint,
+      options: RegisterOptions | null | undefined,
+      session: Session,
+      id: number
+    );
     /** Procedure (or pattern) registered. */
     procedure: string;
     /** The endpoint. */
@@ -758,8 +884,8 @@ declare namespace autobahn {
   /** The bundled when.js library, as Autobahn|JS exports it. */
   const when: When;
 
-  /** Version of this package. */
-  function version(): string;
+  /** Version of this package; also reads as that string (`${autobahn.version}`), as Autobahn|JS's `version`. */
+  const version: { (): string; [Symbol.toPrimitive](hint?: string): string };
 
   /** Serializer choices for the `serializers` option; the engine does the (de)serializing. */
   namespace serializer {
@@ -776,6 +902,87 @@ declare namespace autobahn {
       readonly BINARY: true;
     }
   }
+
+  /** Autobahn|JS's helper functions, with its semantics (the HTTP helpers use Node's fetch). */
+  namespace util {
+    /** Base64 text to bytes; null for an empty or missing input. */
+    function atob(s: string | null | undefined): Uint8Array | null;
+    /** Bytes to Base64 text; null for an empty or missing input. */
+    function btoa(b: ArrayLike<number> | null | undefined): string | null;
+    /** Bytes to lowercase hex text; null for an empty or missing input. */
+    function btoh(bytes: ArrayLike<number> | null | undefined): string | null;
+    /** Hex text to bytes; null for an empty or missing input; RangeError for an odd length. */
+    function htob(hex: string | null | undefined): Uint8Array | null;
+    /** A normally distributed random number (mean 0, sd 1 by default). */
+    function rand_normal(mean?: number, sd?: number): number;
+    /** True for any non-array object (functions too). */
+    function is_object(variable: unknown): boolean;
+    /** Throws `Error(text || 'Assertion failed!')` unless `cond` is truthy. */
+    const assert: { (cond: unknown, text?: string): asserts cond; useDebugger: boolean };
+    /** Adds to `base` the keys of the following objects it lacks (a last `true`: recursively); returns `base`. */
+    function defaults<T extends object>(base: T, ...sources: Array<object | boolean | null | undefined>): T;
+    /** `handler(error, error_message)`, or console.error without a handler. */
+    function handle_error(
+      handler: ((error: any, message?: string) => void) | null | undefined,
+      error: any,
+      error_message?: string
+    ): void;
+    /** A random WAMP global-scope id in [1, 2^53]. */
+    function new_global_id(): number;
+    /** The deferred factory for these options (when.js by default). */
+    function deferred_factory(options?: { use_es6_promises?: boolean; use_deferred?: DeferFactory }): DeferFactory;
+    /** The promise of a deferred (when.js, ES6), or the deferred itself when `promise` is a function (jQuery). */
+    function promise<T>(d: Deferred<T>): PromiseLike<T> | Deferred<T>;
+    function sleep(ms: number): Promise<void>;
+    /** `func(...args)` as a promise: a throw becomes a rejection. */
+    function as_promise<A extends any[], R>(func: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+    /** The contents of a file. */
+    function read_file(path: string): Promise<Buffer>;
+    /** HTTP POST of JSON text: the response text (200) or undefined (204); rejects with `HttpFailure`. */
+    function http_post(url: string, data?: string, timeout?: number): PromiseLike<string | undefined>;
+    /** HTTP GET: the parsed JSON (200) or undefined (204); rejects with `HttpFailure`. */
+    function http_get_json(url: string, timeout?: number): PromiseLike<any>;
+    /** A failed HTTP request: the status and its text; `{code: 501, text: 'request timeout'}`; code 0 when unreachable. */
+    interface HttpFailure {
+      code: number;
+      text: string | null;
+    }
+  }
+
+  /** Autobahn|JS's log: `debug` prints its first argument as JSON when AUTOBAHN_DEBUG is set. */
+  namespace log {
+    function debug(...args: any[]): void;
+    function warn(...args: any[]): void;
+  }
+
+  /** A built-in transport type's factory (the engine creates the transports; `create()` throws). */
+  interface TransportFactory {
+    new (options?: TransportOptions): { readonly type: string; create(): never };
+  }
+
+  /**
+   * Autobahn|JS's transport registry: lists 'websocket' and 'rawsocket'. `register()` accepts only
+   * a built-in type's own factory (custom transports are refused with a TypeError).
+   */
+  const transports: {
+    register(name: string, factory: TransportFactory): void;
+    isRegistered(name: string): boolean;
+    /** Throws the string `no such transport: <name>` for other names. */
+    get(name: string): TransportFactory;
+    list(): string[];
+  };
+
+  /**
+   * The npm packages Autobahn|JS bundles, when the application has them installed (loaded on first
+   * use): msgpack5, cbor, tweetnacl. Without them, a stub whose every use throws an error naming
+   * the package. Cast to the package's own type, e.g. `autobahn.cbor as typeof import('cbor')`.
+   */
+  const msgpack: unknown;
+  const cbor: unknown;
+  const nacl: unknown;
+
+  /** Mozilla Persona authentication (obsolete): always throws. */
+  function auth_persona(session: Session, user?: string, extra?: unknown): never;
 
   // -------------------------------------------------------------------------------------------
   // Authentication helpers (auth.js; the crypto runs in Rust). Errors never contain secrets.
@@ -813,6 +1020,29 @@ declare namespace autobahn {
       extra: { challenge: string; channel_binding?: string | null } | { extra: { challenge: string } } | string,
       channel_id?: Uint8Array | string | null
     ): string;
+    /** Autobahn|JS's create_connection options; other Connection options are passed on. */
+    interface CreateConnectionConfig extends Omit<ConnectionOptions, 'authmethods' | 'authextra' | 'onchallenge'> {
+      /** The key pair (`load_private_key`) or its seed. */
+      pkey: KeyLike;
+      activation_code?: string | null;
+      request_new_activation_code?: boolean | null;
+      /** Logs url, realm, authid, public key and serializers (never the seed). */
+      debug?: boolean;
+    }
+    /**
+     * A Connection (not opened) that authenticates with WAMP-Cryptosign only, as Autobahn|JS's:
+     * authmethods ['cryptosign'], authextra `{pubkey, trustroot: null, challenge: null,
+     * channel_binding: null, activation_code, request_new_activation_code}`.
+     */
+    function create_connection(config: CreateConnectionConfig): Connection;
+    /**
+     * The key pair stored under `name` in `$AUTOBAHN_KEY_DIR/<name>` (default `~/.autobahn/keys/<name>`;
+     * a 0600 file holding the seed as hex); a new one is made and stored when there is none or with
+     * `force_regenerate`. `name`: 1-128 of `[A-Za-z0-9._-]`, starting with a letter or digit.
+     */
+    function load_private_key(name: string, force_regenerate?: boolean): KeyPair;
+    /** Overwrites and removes the key stored under `name`; nothing happens when there is none. */
+    function delete_private_key(name: string): void;
   }
 
   /** WAMP-SCRAM as Crossbar.io speaks it (authmethod 'scram'); an addition to Autobahn|JS. */
@@ -862,6 +1092,10 @@ declare namespace autobahn {
     ): boolean;
     /** The router-side credential for a password (same result as Autobahn|Python's derive_scram_credential). */
     function derive_credential(password: string, options?: CredentialOptions): Promise<Credential>;
+    /** A Connection (not opened) that authenticates as `authid` with `password` (authmethods ['scram']). */
+    function create_connection(
+      config: Omit<ConnectionOptions, 'authmethods' | 'onchallenge'> & { authid: string; password: string }
+    ): Connection;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -990,7 +1224,11 @@ declare namespace autobahn {
      * Decides joins on methods with `type: 'dynamic'`, once per join: return a role name or a
      * principal (with `role`); throw or reject to deny (the message goes into the ABORT).
      */
-    authenticator?: (realm: string, authid: string, details: RouterAuthDetails) => string | RouterPrincipal | Promise<string | RouterPrincipal>;
+    authenticator?: (
+      realm: string,
+      authid: string,
+      details: RouterAuthDetails
+    ) => string | RouterPrincipal | Promise<string | RouterPrincipal>;
     /** The router's log (sessions joining and leaving, warnings). Default: warnings and errors to stderr. */
     log?: ((level: 'info' | 'warn' | 'error', message: string) => void) | false;
   }

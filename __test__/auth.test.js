@@ -398,6 +398,7 @@ describe('onchallenge problems end the session with wamp.error.cannot_authentica
     assertRefused(r, 'wamp.error.cannot_authenticate', /no ticket here/);
     assert.equal(r.userErrors.length, 1);
     assert.equal(r.userErrors[0].err.message, 'no ticket here');
+    assert.equal(r.userErrors[0].msg, 'onchallenge() raised: ', "Autobahn|JS's text");
   });
 
   test('a rejecting onchallenge', async () => {

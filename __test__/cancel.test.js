@@ -169,6 +169,27 @@ describe('progressive results as an async iterator', () => {
     }
   });
 
+  it('a consumer that falls thousands of updates behind still gets every one, in order', T, async () => {
+    const { session: callee } = await ctx.open({ use_es6_promises: true });
+    const { session: caller } = await ctx.open({ use_es6_promises: true });
+    const proc = uniqueUri('iter.backlog');
+    const count = 5000;
+    await callee.register(proc, (args, kwargs, details) => {
+      for (let i = 0; i < count; i++) details.progress([i]);
+      return 'done';
+    });
+    const call = caller.call(proc, [], {}, { receive_progress: true });
+    const updates = call[Symbol.asyncIterator]();
+    // Nothing is taken until the final result is in: the whole stream waits in the backlog.
+    assert.equal(await call, 'done');
+    const seen = [];
+    const first = await updates.next();
+    seen.push(first.value);
+    for await (const update of updates) seen.push(update);
+    assert.equal(seen.length, count);
+    assert.ok(seen.every((v, i) => v === i), 'updates out of order or lost');
+  });
+
   it('the iterator throws the call error', T, async () => {
     const { session: callee } = await ctx.open({ use_es6_promises: true });
     const { session: caller } = await ctx.open({ use_es6_promises: true });

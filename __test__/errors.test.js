@@ -93,7 +93,7 @@ describe('endpoint errors reach the caller', () => {
     assert.equal(calleeErrors.length, 1, 'on_user_error called once on the callee side');
     assert.equal(calleeErrors[0].err, boom, 'on_user_error receives the thrown Error itself');
     assert.equal(typeof calleeErrors[0].msg, 'string');
-    assert.match(calleeErrors[0].msg, new RegExp(proc.replace(/\./g, '\\.')), 'the message names the procedure');
+    assert.equal(calleeErrors[0].msg, 'Exception raised in invocation handler:', "Autobahn|JS's text");
     assert.equal(callerErrors.length, 0, 'the caller side reports nothing to on_user_error');
   });
 
@@ -196,7 +196,7 @@ describe('user code errors outside endpoints', () => {
       thrown,
       'each thrown Error reached on_user_error'
     );
-    assert.match(subscriberSide.userErrors[0].msg, new RegExp(topic.replace(/\./g, '\\.')), 'the message names the topic');
+    assert.equal(subscriberSide.userErrors[0].msg, 'Exception raised in event handler:', "Autobahn|JS's text");
   });
 
   it('an onopen that throws goes to on_user_error and the session stays usable', T, async () => {

@@ -1,20 +1,33 @@
 #!/usr/bin/env node
 // Benchmark: this package ("ours") against Autobahn|JS 26.3.1 ("ref", npm alias
-// autobahn-reference) on the same Crossbar.io router, in the same run, alternating, each client
-// in its own Node process. See bench/README.md.
+// autobahn-reference) on the same router, in the same run, alternating, each client in its own
+// Node process; Crossbar.io alone, or (--router) the embedded router and Crossbar.io. See
+// bench/README.md.
 //
-//   npm run bench                                   full run (3 repetitions, ~12 min on 2 cores)
-//   npm run bench -- --quick                        smaller counts, 1 repetition (~3 min)
+//   npm run bench -- --router both                  both clients through both routers, with the
+//                                                   transport floor (1 repetition, ~8 min)
+//   npm run bench -- --router both --smoke          the same with tiny counts (seconds; for CI)
+//   npm run bench                                   the clients on Crossbar.io (3 repetitions)
+//   npm run bench -- --quick                        smaller counts, 1 repetition
 //   npm run bench -- --scenario rpc-throughput,pubsub-throughput --serializer msgpack
 //   npm run bench -- --impl ours --cpu-prof         profile our client workers (bench/profiles/)
-//   npm run bench -- --router both                  embedded router against Crossbar.io (~6 min)
-//   npm run bench -- --router both --quick          the same, smaller counts, 1 repetition
+//   npm run bench -- --router both --impl ours      the embedded router against Crossbar.io
 //
 // Options:
 //   --quick                 smaller counts, --repeat 1
-//   --repeat N              repetitions of every measurement (default 3; the table shows medians)
-//   --scenario a,b          rpc-latency, rpc-throughput, pubsub-throughput, large-payload, memory
-//                           (with --router: router-memory instead of memory)
+//   --smoke                 tiny counts, --repeat 1, json only (unless --serializer), no waiting
+//                           for a quiet machine: checks that every scenario runs and reports (its
+//                           figures mean nothing)
+//   --repeat N              repetitions of every measurement (the table shows medians; default 3,
+//                           1 with --router and both clients)
+//   --scenario a,b          rpc-latency, rpc-throughput, pubsub-throughput, large-payload,
+//                           progressive (one call streaming 100,000 progressive results; callback,
+//                           and for ours the async iterator too), progressive-concurrent (10 such
+//                           calls at once), memory, ws-echo (the transport floor: bench/ws-echo.rs,
+//                           a WebSocket echo with no WAMP), router-memory (with --router). Default:
+//                           all but router-memory with --router and both clients; rpc-latency,
+//                           rpc-throughput, pubsub-throughput, large-payload, memory without --router
+//   --concurrent-results N  progressive results per call in progressive-concurrent (default 10,000)
 //   --serializer a,b        json, msgpack (default both; cbor works too)
 //   --transport T           websocket (default) or rawsocket (TCP, same router port; Autobahn|JS's
 //                           RawSocket speaks JSON only)
@@ -23,14 +36,17 @@
 //                           busy cores, sampled over 1 s (default 0.7)
 //   --max-wait S            ... but at most S seconds per measurement (default 30)
 //   --out FILE              JSON lines (default bench/results/bench-<timestamp>.jsonl)
-//   --cpu-prof[=ours|ref|both]  run the workers under node --cpu-prof (profiles in bench/profiles/)
+//   --cpu-prof[=ours|ref|both]  V8 CPU profiles of the workers' JS thread over the measured window
+//                           (bench/profiles/; node bench/profile-summary.js sums them up)
 //   --crossings             count JS<->engine crossings per operation (ours; a diagnostic)
 //   --no-bootstrap          do not install/build anything first (the addon must exist)
-//   --router [R]            compare the routers instead of the clients: embedded (this package's
-//                           router, bin/autobahn-router.js), crossbar, or both (the default); our
-//                           client (--impl ours) on both, alternating; scenarios rpc-throughput,
+//   --router [R]            through which routers: embedded (this package's router,
+//                           bin/autobahn-router.js, a process of its own), crossbar, or both (the
+//                           default), alternating. With both clients (the default) every scenario
+//                           and the table shows ours / Autobahn|JS per router; with --impl ours
+//                           the routers are compared (embedded / Crossbar.io) on rpc-throughput,
 //                           pubsub-throughput, rpc-latency and router-memory (1,000 sessions with
-//                           10 subscriptions each; large-payload works too)
+//                           10 subscriptions each)
 'use strict';
 
 const { fork, spawn, spawnSync } = require('node:child_process');
@@ -45,17 +61,34 @@ const MIB = 1 << 20;
 // ---------------------------------------------------------------------------
 // options
 
-const SCENARIOS = ['rpc-latency', 'rpc-throughput', 'pubsub-throughput', 'large-payload', 'memory'];
-// --router: the routers compared, and the scenarios run by default
+const SCENARIOS = [
+  'rpc-latency',
+  'rpc-throughput',
+  'pubsub-throughput',
+  'large-payload',
+  'progressive',
+  'progressive-concurrent',
+  'memory',
+  'ws-echo',
+];
+// without --router: the scenarios run by default (the clients on Crossbar.io, as before the others)
+const DEFAULT_SCENARIOS = ['rpc-latency', 'rpc-throughput', 'pubsub-throughput', 'large-payload', 'memory'];
+// --router: the routers compared, and the scenarios run by default with our client alone
 const ROUTERS = ['embedded', 'crossbar'];
 const ROUTER_SCENARIOS = ['rpc-throughput', 'pubsub-throughput', 'rpc-latency', 'router-memory'];
+// --router with both clients (the default): every client scenario through each router, and the floor
+const CLIENT_ROUTER_SCENARIOS = SCENARIOS.slice();
+// scenarios that measure no WAMP client and no router: run once per repetition and serializer-free
+const FLOOR = 'ws-echo';
 const ROUTER_NAMES = { embedded: 'embedded', crossbar: 'Crossbar.io' };
 
 function parseArgs(argv) {
   const o = {
     quick: false,
+    smoke: false,
     repeat: null,
-    scenarios: SCENARIOS.slice(),
+    concurrentResults: null,
+    scenarios: DEFAULT_SCENARIOS.slice(),
     serializers: ['json', 'msgpack'],
     transport: 'websocket',
     impls: ['ours', 'ref'],
@@ -67,7 +100,7 @@ function parseArgs(argv) {
     routers: null, // --router: ['embedded', 'crossbar'] or one of them
   };
   let scenariosGiven = false;
-  let implsGiven = false;
+  let serializersGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -83,6 +116,14 @@ function parseArgs(argv) {
     switch (name) {
       case '--quick':
         o.quick = true;
+        break;
+      case '--smoke':
+        o.smoke = true;
+        break;
+      case '--concurrent-results':
+        o.concurrentResults = Number(value());
+        if (!Number.isInteger(o.concurrentResults) || o.concurrentResults < 1)
+          usage('--concurrent-results must be a positive integer');
         break;
       case '--repeat':
         o.repeat = Number(value());
@@ -103,11 +144,11 @@ function parseArgs(argv) {
       case '--serializer':
       case '--serializers':
         o.serializers = list();
+        serializersGiven = true;
         for (const s of o.serializers) if (!['json', 'msgpack', 'cbor'].includes(s)) usage(`unknown serializer ${s}`);
         break;
       case '--impl':
         o.impls = list();
-        implsGiven = true;
         for (const s of o.impls) if (!['ours', 'ref'].includes(s)) usage(`unknown impl ${s}`);
         break;
       case '--max-busy':
@@ -115,6 +156,7 @@ function parseArgs(argv) {
         break;
       case '--max-wait':
         o.maxWait = Number(value());
+        o.maxWaitGiven = true;
         break;
       case '--out':
         o.out = path.resolve(value());
@@ -146,11 +188,17 @@ function parseArgs(argv) {
         usage(`unknown argument ${argv[i]}`);
     }
   }
-  if (o.repeat == null) o.repeat = o.quick ? 1 : 3;
+  if (o.smoke) {
+    // seconds, for CI: tiny counts, no waiting for a quiet machine
+    o.quick = true;
+    if (o.maxWaitGiven !== true) o.maxWait = 0;
+    if (!serializersGiven) o.serializers = ['json'];
+  }
+  if (o.repeat == null) o.repeat = o.quick || (o.routers && o.impls.length > 1) ? 1 : 3;
   if (o.routers) {
-    if (!scenariosGiven) o.scenarios = ROUTER_SCENARIOS.slice();
-    if (!implsGiven) o.impls = ['ours'];
-    if (o.scenarios.includes('memory')) usage("--router: the memory scenario is the client's; use router-memory");
+    // both clients through each router (the default), or, with --impl ours alone, the routers'
+    // own comparison (router-memory instead of the client's memory)
+    if (!scenariosGiven) o.scenarios = o.impls.length > 1 ? CLIENT_ROUTER_SCENARIOS.slice() : ROUTER_SCENARIOS.slice();
   } else if (o.scenarios.includes('router-memory')) {
     usage('router-memory needs --router');
   }
@@ -169,21 +217,64 @@ function usage(err) {
   process.exit(err ? 2 : 0);
 }
 
-function params(scenario, quick) {
+// Counts per scenario: full, --quick, --smoke (a few seconds in all, for CI: it checks that every
+// scenario runs and reports, its figures mean nothing).
+function params(scenario, opts) {
+  const pick = (full, quick, smoke) => (opts.smoke ? smoke : opts.quick ? quick : full);
   switch (scenario) {
     case 'rpc-latency':
-      return { calls: quick ? 1000 : 5000, warmup: quick ? 200 : 500 };
+      return { calls: pick(5000, 1000, 100), warmup: pick(500, 200, 20) };
     case 'rpc-throughput':
-      return { calls: quick ? 10000 : 50000, outstanding: 100, warmup: quick ? 500 : 2000 };
+      return { calls: pick(50000, 10000, 1000), outstanding: 100, warmup: pick(2000, 500, 50) };
     case 'pubsub-throughput':
-      return { events: quick ? 20000 : 100000, burst: 1000, warmup: 50 };
+      return { events: pick(100000, 20000, 2000), burst: 1000, warmup: pick(50, 50, 5) };
     case 'large-payload':
-      return { echoes: quick ? 10 : 50, size: MIB, warmup: 3, max_s: quick ? 4 : 10, min_echoes: 5 };
+      return {
+        echoes: pick(50, 10, 2),
+        size: MIB,
+        warmup: pick(3, 3, 1),
+        max_s: pick(10, 4, 2),
+        min_echoes: pick(5, 5, 2),
+      };
+    case 'progressive':
+      // one call, 100,000 progressive results of a small row, then the final result
+      return {
+        results: pick(100000, 20000, 1000),
+        streams: 1,
+        chunk: 1000,
+        warmup: 3,
+        warmup_results: pick(1000, 1000, 100),
+      };
+    case 'progressive-concurrent':
+      // 10 such calls at once, 10,000 results each by default (--concurrent-results): 10 x 100,000
+      // would take 1-2 min per measurement through Crossbar.io (~10,000 results/s)
+      return {
+        results: opts.concurrentResults || pick(10000, 2000, 100),
+        streams: 10,
+        chunk: 1000,
+        warmup: 3,
+        warmup_results: pick(1000, 1000, 100),
+      };
+    case 'ws-echo':
+      // the transport floor (bench/ws-echo.rs), in the shapes of the WAMP scenarios: 40-byte text
+      // messages echoed with 100 outstanding (rpc-throughput), a one-way stream of 40-byte text
+      // messages with an echo every 1,000th (pubsub-throughput), 1 MiB binary echoes (large-payload)
+      return {
+        rpc: { size: 40, count: pick(50000, 10000, 1000), window: 100, burst: 1, kind: 'text' },
+        pubsub: { size: 40, count: pick(100000, 20000, 2000), window: 1, burst: 1000, kind: 'text' },
+        large: { size: MIB, count: pick(50, 10, 2), window: 1, burst: 1, kind: 'binary' },
+      };
     case 'memory':
-      return { subscriptions: 10000 };
+      return { subscriptions: pick(10000, 10000, 1000) };
     case 'router-memory':
       // 1,000 sessions over 4 client processes, 10 subscriptions (topics of their own) each
-      return { sessions: 1000, processes: 4, subscriptions_per_session: 10, concurrency: 50, settle_ms: 1500 };
+      return {
+        sessions: pick(1000, 1000, 40),
+        processes: pick(4, 4, 2),
+        subscriptions_per_session: 10,
+        concurrency: 50,
+        settle_ms: pick(1500, 1500, 300),
+      };
     default:
       throw new Error(scenario);
   }
@@ -314,7 +405,8 @@ function loadavg() {
 // a minute or more.
 async function waitQuiet(opts) {
   const t0 = Date.now();
-  let busy = await busyCores();
+  // --smoke: a short sample, recorded only
+  let busy = await busyCores(opts.smoke ? 100 : 1000);
   let announced = false;
   while (busy > opts.maxBusy && Date.now() - t0 < opts.maxWait * 1000) {
     if (!announced) {
@@ -337,30 +429,30 @@ async function waitQuiet(opts) {
 
 const LIVE = new Set();
 
-function execArgvFor(impl, opts, extra = [], role = 'client') {
+function execArgvFor(impl, opts, extra = []) {
   const args = [...extra];
   const major = Number(process.versions.node.split('.')[0]);
   if (impl === 'ref' && major < 22) args.push('--experimental-websocket', '--disable-warning=ExperimentalWarning');
-  if (opts.cpuProf && (opts.cpuProf === 'both' || opts.cpuProf === impl)) {
-    const dir = path.join(__dirname, 'profiles');
-    fs.mkdirSync(dir, { recursive: true });
-    args.push(
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      dir,
-      '--cpu-prof-name',
-      `${impl}-${opts._runTag}-${role}-${process.hrtime.bigint()}.cpuprofile`
-    );
-  }
   return args;
+}
+
+// --cpu-prof: the worker profiles its JS thread over the measured window only (not its start-up,
+// connect and warm-up), sampling every 100 µs, into this file
+function profileFor(impl, opts, role) {
+  if (!opts.cpuProf || (opts.cpuProf !== 'both' && opts.cpuProf !== impl)) return undefined;
+  const dir = path.join(__dirname, 'profiles');
+  fs.mkdirSync(dir, { recursive: true });
+  const name = `${impl}-${opts._runTag}-${role}-${process.hrtime.bigint()}.cpuprofile`;
+  return { file: path.join(dir, name), interval_us: 100 };
 }
 
 class Worker {
   constructor(impl, opts, extraArgv, role) {
     this.impl = impl;
+    this.profile = profileFor(impl, opts, role);
     this.proc = fork(WORKER, [], {
       cwd: ROOT,
-      execArgv: execArgvFor(impl, opts, extraArgv, role),
+      execArgv: execArgvFor(impl, opts, extraArgv),
       // output kept aside (Autobahn|JS logs every connection close); shown if the worker fails
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, AUTOBAHN_DEBUG: '' },
@@ -470,7 +562,14 @@ async function startEmbedded() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autobahn-bench-router-'));
   const configFile = path.join(dir, 'config.json');
   const template = fs.readFileSync(path.join(ROOT, 'scripts', 'crossbar-config.json'), 'utf8');
-  fs.writeFileSync(configFile, template.replace(/"%%PORT%%"/g, '0'));
+  // The Crossbar.io node config translated into Router options, plus one setting Crossbar.io does
+  // not have: a session's queue holds up to 1,000,000 messages instead of 10,000. A callee
+  // streaming progressive results faster than its caller consumes them (ours with the async
+  // iterator) fills the caller's queue in the router, and at 10,000 the router drops the caller;
+  // Crossbar.io buffers without a limit.
+  const { translateCrossbarConfig } = require(path.join(ROOT, 'lib', 'crossbar-config.js'));
+  const { options } = translateCrossbarConfig(JSON.parse(template.replace(/"%%PORT%%"/g, '0')), dir);
+  fs.writeFileSync(configFile, JSON.stringify({ ...options, max_queued_messages: 1000000 }, null, 2));
   const logFile = path.join(dir, 'router.log');
   const logFd = fs.openSync(logFile, 'a');
   const routerArgs = [path.join(ROOT, 'bin', 'autobahn-router.js'), '--port', '0', '--config', configFile];
@@ -657,13 +756,14 @@ async function measure(router, impl, scenario, serializer, p, opts) {
     }
   }
 
+  const progressive = scenario === 'progressive' || scenario === 'progressive-concurrent';
   const passive = new Worker(impl, opts, [], scenario === 'pubsub-throughput' ? 'subscriber' : 'callee');
   let active = null;
   try {
-    passive.send({ cmd: 'init', ...base, role: 'passive' });
+    passive.send({ cmd: 'init', ...base, role: 'passive', profile: passive.profile });
     const pReady = await passive.expect('ready', 60000);
     active = new Worker(impl, opts, [], scenario === 'pubsub-throughput' ? 'publisher' : 'caller');
-    active.send({ cmd: 'init', ...base, role: 'active' });
+    active.send({ cmd: 'init', ...base, role: 'active', profile: active.profile });
     await active.expect('ready', 120000);
 
     passive.send({ cmd: 'start' });
@@ -729,6 +829,11 @@ async function measure(router, impl, scenario, serializer, p, opts) {
       out.mib_per_s = round(aRes.mib_per_s, 2);
       out.echoed_type = aRes.echoed_type;
     }
+    if (progressive) {
+      // ops: progressive results received (the final results are not counted)
+      out.ops_per_s = round(ops / wallS, 0);
+      out.caller_rss = aRes.caller_rss;
+    }
     if (pRes.count !== ops) {
       out.warning = `passive side counted ${pRes.count}`;
     }
@@ -737,6 +842,110 @@ async function measure(router, impl, scenario, serializer, p, opts) {
     if (active) await active.end();
     await passive.end();
   }
+}
+
+// ---------------------------------------------------------------------------
+// the transport floor (ws-echo): bench/ws-echo.rs, a tokio-tungstenite echo server and client
+
+function floorBinary() {
+  const targetDir = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+  return path.join(targetDir, 'release', 'examples', process.platform === 'win32' ? 'ws-echo.exe' : 'ws-echo');
+}
+
+// Builds bench/ws-echo.rs (a no-op when it is up to date) and starts its server for the whole run.
+// Resolves { url, pid, stop() }, or null (with a warning) when it cannot be built or started.
+async function startFloor() {
+  const bin = floorBinary();
+  const build = spawnSync('cargo', ['build', '--release', '--quiet', '--example', 'ws-echo'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (build.error || build.status !== 0 || !fs.existsSync(bin)) {
+    console.warn('bench: cannot build bench/ws-echo.rs (cargo build --release --example ws-echo); no ws-echo floor');
+    return null;
+  }
+  const usePdeathsig = process.platform === 'linux' && fs.existsSync('/usr/bin/setpriv');
+  const [cmd, args] = usePdeathsig
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', bin, 'server']]
+    : [bin, ['server']];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  EMBEDDED_ROUTERS.add(proc);
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  exited.then(() => EMBEDDED_ROUTERS.delete(proc));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('not listening within 10 s')), 10000);
+      let out = '';
+      proc.stdout.setEncoding('utf8').on('data', (chunk) => {
+        out += chunk;
+        const m = /^listening (ws:\/\/\S+)\n/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited (code ${code})`));
+      });
+    });
+    return {
+      url,
+      pid: proc.pid,
+      async stop() {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+        await exited;
+      },
+    };
+  } catch (err) {
+    proc.kill('SIGKILL');
+    console.warn(`bench: the ws-echo server did not start (${err.message}); no ws-echo floor`);
+    return null;
+  }
+}
+
+function runFloorClient(url, shape) {
+  return new Promise((resolve, reject) => {
+    const args = ['client', url, shape.size, shape.count, shape.window, shape.burst, shape.kind].map(String);
+    const child = spawn(floorBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    LIVE.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      LIVE.delete(child);
+      if (code !== 0) return reject(new Error(`ws-echo client: ${signal || 'exit code ' + code}: ${err.trim()}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`ws-echo client: unreadable output ${JSON.stringify(out)}`));
+      }
+    });
+  });
+}
+
+// One floor measurement: each shape of params('ws-echo') in turn against the running server.
+// Per shape: messages/s (client to server), echoes/s, MiB/s, and CPU per message of the client
+// (its own reading) and of the server (its threads' time on CPU over the client's run).
+async function measureFloor(floor, p) {
+  const out = {};
+  for (const [shape, cfg] of Object.entries(p)) {
+    const e0 = treeExec([floor.pid]);
+    const res = await runFloorClient(floor.url, cfg);
+    const e1 = treeExec([floor.pid]);
+    if (res.messages !== cfg.count)
+      throw new Error(`ws-echo ${shape}: ${res.messages} messages sent, expected ${cfg.count}`);
+    out[`${shape}_msgs_per_s`] = round(res.messages / res.wall_s, 0);
+    out[`${shape}_echoes_per_s`] = round(res.echoes / res.wall_s, 0);
+    out[`${shape}_mib_per_s`] = round((res.echoes * cfg.size) / MIB / res.wall_s, 2);
+    out[`${shape}_client_cpu_us_per_msg`] = round((res.cpu_s * 1e6) / res.messages, 3);
+    out[`${shape}_server_cpu_us_per_msg`] = round((cpuDelta(e0, e1) * 1e6) / res.messages, 3);
+    out[`${shape}_wall_s`] = round(res.wall_s, 4);
+  }
+  return out;
 }
 
 function strip(m) {
@@ -789,6 +998,22 @@ const FIGURES = {
     ['callee CPU/echo', 'passive_cpu_us_per_op', 'µs', 'lower', { max: 0.5, stretch: 0.33 }],
     ['router CPU share', 'router_cpu_share', '%', 'info'],
   ],
+  progressive: [
+    ['results/s', 'ops_per_s', '/s', 'higher'],
+    ['caller CPU/result', 'active_cpu_us_per_op', 'µs', 'lower'],
+    ['callee CPU/result', 'passive_cpu_us_per_op', 'µs', 'lower'],
+    ['caller RSS at the end', 'caller_rss', 'MiB', 'lower'],
+    ['router CPU/result', 'router_cpu_us_per_op', 'µs', 'info'],
+    ['router CPU share', 'router_cpu_share', '%', 'info'],
+  ],
+  'progressive-concurrent': [
+    ['results/s, 10 streams', 'ops_per_s', '/s', 'higher'],
+    ['caller CPU/result', 'active_cpu_us_per_op', 'µs', 'lower'],
+    ['callee CPU/result', 'passive_cpu_us_per_op', 'µs', 'lower'],
+    ['caller RSS at the end', 'caller_rss', 'MiB', 'lower'],
+    ['router CPU/result', 'router_cpu_us_per_op', 'µs', 'info'],
+    ['router CPU share', 'router_cpu_share', '%', 'info'],
+  ],
   memory: [
     ['RSS, module loaded', 'loaded_rss', 'MiB', 'lower'],
     ['RSS, connected idle', 'idle_rss', 'MiB', 'lower'],
@@ -837,6 +1062,55 @@ const ROUTER_FIGURES = {
   ],
 };
 
+// The scenarios read against the transport floor (ws-echo): [scenario, floor field, what the
+// fraction is]; the figure of the scenario divided by the median of the floor field
+const FLOOR_SHARES = {
+  'rpc-throughput': ['ops_per_s', 'rpc_echoes_per_s', 'calls/s ÷ WebSocket echoes/s'],
+  'pubsub-throughput': ['ops_per_s', 'pubsub_msgs_per_s', 'events/s ÷ WebSocket messages/s'],
+  'large-payload': ['mib_per_s', 'large_mib_per_s', 'MiB/s ÷ WebSocket 1 MiB echo MiB/s'],
+  progressive: ['ops_per_s', 'pubsub_msgs_per_s', 'results/s ÷ WebSocket messages/s'],
+  'progressive-concurrent': ['ops_per_s', 'pubsub_msgs_per_s', 'results/s ÷ WebSocket messages/s'],
+};
+
+const FLOOR_FIGURES = [
+  ['40-byte text echoes, 100 outstanding: echoes/s', 'rpc_echoes_per_s', '/s'],
+  ['  client CPU/message', 'rpc_client_cpu_us_per_msg', 'µs'],
+  ['  server CPU/message', 'rpc_server_cpu_us_per_msg', 'µs'],
+  ['40-byte text stream, an echo every 1,000th: messages/s', 'pubsub_msgs_per_s', '/s'],
+  ['  client CPU/message', 'pubsub_client_cpu_us_per_msg', 'µs'],
+  ['  server CPU/message', 'pubsub_server_cpu_us_per_msg', 'µs'],
+  ['1 MiB binary echoes: MiB/s', 'large_mib_per_s', 'MiB/s'],
+  ['  client CPU/echo', 'large_client_cpu_us_per_msg', 'µs'],
+  ['  server CPU/echo', 'large_server_cpu_us_per_msg', 'µs'],
+];
+
+function floorMedians(records) {
+  const floors = records.filter((r) => r.scenario === FLOOR && !r.error);
+  if (!floors.length) return null;
+  const m = {};
+  for (const [, field] of FLOOR_FIGURES) m[field] = median(floors.map((r) => r[field]));
+  return m;
+}
+
+// The floor's own table: one column, medians over the repetitions.
+function floorTable(records) {
+  const m = floorMedians(records);
+  if (!m) return '';
+  const rows = [
+    '',
+    '',
+    'Transport floor: WebSocket over loopback TCP, tokio-tungstenite on both ends, no WAMP, no router (bench/ws-echo.rs)',
+    '',
+    '| figure | value |',
+    '|---|---:|',
+  ];
+  for (const [label, field, unit] of FLOOR_FIGURES) {
+    const unitLabel = unit === '/s' || label.includes(unit) ? '' : ` (${unit})`;
+    rows.push(`| ${label.replace(/^ {2}/, '&nbsp;&nbsp;')}${unitLabel} | ${fmt(m[field], unit)} |`);
+  }
+  return rows.join('\n');
+}
+
 function fmt(v, unit) {
   if (v == null) return '–';
   if (unit === '%') return `${Math.round(v * 100)}%`;
@@ -862,8 +1136,9 @@ function verdict(ratio, target) {
 function table(records) {
   const rows = [];
   const groups = new Map();
+  const floor = floorMedians(records);
   for (const r of records) {
-    if (r.error) continue;
+    if (r.error || r.scenario === FLOOR) continue;
     const key = `${r.scenario}${r.variant ? '/' + r.variant : ''}|${r.serializer}`;
     if (!groups.has(key))
       groups.set(key, { scenario: r.scenario, variant: r.variant, serializer: r.serializer, ours: [], ref: [] });
@@ -882,9 +1157,29 @@ function table(records) {
         `| ${name} | ${g.serializer} | ${label}${unitLabel} | ${fmt(o, unit)} | ${fmt(a, unit)} | ${ratio == null ? '–' : ratio.toFixed(2)} | ${verdict(ratio, target)} |`
       );
     }
+    const share = floorShare(g.scenario, floor);
+    if (share) {
+      const [o, a] = [share(g.ours), share(g.ref)];
+      rows.push(`| ${name} | ${g.serializer} | ${share.label} | ${fmtShare(o)} | ${fmtShare(a)} | | |`);
+    }
   }
-  return rows.join('\n');
+  return rows.join('\n') + floorTable(records);
 }
+
+// For a scenario read against the floor: a function of a group's records giving the median of
+// its figure divided by the floor's, with the row's label; null without a floor.
+function floorShare(scenario, floor) {
+  const spec = FLOOR_SHARES[scenario];
+  if (!spec || !floor || !floor[spec[1]]) return null;
+  const fn = (recs) => {
+    const v = median(recs.map((r) => r[spec[0]]));
+    return v == null ? null : v / floor[spec[1]];
+  };
+  fn.label = `share of the transport floor (${spec[2]})`;
+  return fn;
+}
+
+const fmtShare = (x) => (x == null ? '–' : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
 
 // where the threads' time on CPU could not be read (no schedstat), the figure from /proc/<pid>/stat
 const TICK_FIGURE = { router_exec_us_per_op: 'router_cpu_us_per_op', router_exec_share: 'router_cpu_share' };
@@ -894,7 +1189,7 @@ function routerTable(records, routers) {
   const rows = [];
   const groups = new Map();
   for (const r of records) {
-    if (r.error) continue;
+    if (r.error || r.scenario === FLOOR) continue;
     const key = `${r.scenario}${r.variant ? '/' + r.variant : ''}|${r.serializer}|${r.impl}`;
     if (!groups.has(key)) {
       groups.set(key, {
@@ -915,7 +1210,7 @@ function routerTable(records, routers) {
   rows.push(`|---|---|---|${head.map(() => '---:|').join('')}${b ? '---:|---|' : ''}`);
   for (const g of groups.values()) {
     const name = g.scenario + (g.variant ? ` (${g.variant})` : '') + (impls.size > 1 ? ` [${g.impl}]` : '');
-    for (const [label, field, unit, , target] of ROUTER_FIGURES[g.scenario]) {
+    for (const [label, field, unit, , target] of ROUTER_FIGURES[g.scenario] || FIGURES[g.scenario]) {
       const get = (r) => (r[field] != null ? r[field] : r[TICK_FIGURE[field]]);
       const x = median(g[a].map(get));
       const y = b ? median(g[b].map(get)) : null;
@@ -926,8 +1221,66 @@ function routerTable(records, routers) {
       rows.push(`| ${name} | ${g.serializer} | ${label}${unitLabel} | ${cells.join(' | ')} |`);
     }
   }
-  return rows.join('\n');
+  return rows.join('\n') + floorTable(records);
 }
+
+// --router with both clients: per router, ours and Autobahn|JS and their ratio; then our client
+// through the embedded router against Crossbar.io. Router CPU from the threads' time on CPU (ns)
+// where it could be read, else from /proc/<pid>/stat.
+function clientRouterTable(records, routers) {
+  const groups = new Map();
+  const floor = floorMedians(records);
+  for (const r of records) {
+    if (r.error || r.scenario === FLOOR) continue;
+    const key = `${r.scenario}${r.variant ? '/' + r.variant : ''}|${r.serializer}`;
+    if (!groups.has(key)) {
+      const cells = {};
+      for (const router of routers) cells[router] = { ours: [], ref: [] };
+      groups.set(key, { scenario: r.scenario, variant: r.variant, serializer: r.serializer, cells });
+    }
+    groups.get(key).cells[r.router][r.impl].push(r);
+  }
+  const both = routers.length === 2;
+  const head = [];
+  for (const router of routers)
+    head.push(`${ROUTER_NAMES[router]}: ours`, `${ROUTER_NAMES[router]}: AB\\|JS`, 'ours / AB\\|JS');
+  if (both) head.push(`ours: ${ROUTER_NAMES[routers[0]]} / ${ROUTER_NAMES[routers[1]]}`);
+  const rows = [
+    `| scenario | serializer | figure | ${head.join(' | ')} |`,
+    `|---|---|---|${head.map(() => '---:|').join('')}`,
+  ];
+  const ratio = (x, y) => (x != null && y != null && y !== 0 ? (x / y).toFixed(2) : '–');
+  for (const g of groups.values()) {
+    const name = g.scenario + (g.variant ? ` (${g.variant})` : '');
+    for (const [label, field0, unit] of FIGURES[g.scenario] || ROUTER_FIGURES[g.scenario]) {
+      const field = EXEC_FIGURE[field0] || field0;
+      const get = (r) => (r[field] != null ? r[field] : r[field0]);
+      const unitLabel = unit === '%' || unit === '/s' || unit === label ? '' : ` (${unit})`;
+      const cells = [];
+      const ours = [];
+      for (const router of routers) {
+        const o = median(g.cells[router].ours.map(get));
+        const a = median(g.cells[router].ref.map(get));
+        ours.push(o);
+        cells.push(fmt(o, unit), fmt(a, unit), ratio(o, a));
+      }
+      if (both) cells.push(ratio(ours[0], ours[1]));
+      rows.push(`| ${name} | ${g.serializer} | ${label}${unitLabel} | ${cells.join(' | ')} |`);
+    }
+    const share = floorShare(g.scenario, floor);
+    if (share) {
+      const cells = [];
+      for (const router of routers)
+        cells.push(fmtShare(share(g.cells[router].ours)), fmtShare(share(g.cells[router].ref)), '');
+      if (both) cells.push('');
+      rows.push(`| ${name} | ${g.serializer} | ${share.label} | ${cells.join(' | ')} |`);
+    }
+  }
+  return rows.join('\n') + floorTable(records);
+}
+
+// the same figures from the threads' time on CPU in ns, where the runner could read it
+const EXEC_FIGURE = { router_cpu_us_per_op: 'router_exec_us_per_op', router_cpu_share: 'router_exec_share' };
 
 // ---------------------------------------------------------------------------
 
@@ -1004,11 +1357,17 @@ async function main() {
   // the routers: Crossbar.io alone, or with --router each router compared, as a process of its
   // own, all started now and running to the end (router-memory starts fresh ones of its own)
   const routers = {};
+  let floor = null;
   try {
+    if (opts.scenarios.includes(FLOOR)) {
+      floor = await startFloor();
+      if (floor) console.log(`bench: WebSocket echo (no WAMP) ${floor.url} (pid ${floor.pid})`);
+      else opts.scenarios = opts.scenarios.filter((s) => s !== FLOOR);
+    }
     if (!opts.routers) {
       routers.crossbar = await startRouter();
       console.log(`bench: router ${routers.crossbar.url} (pid ${routers.crossbar.pid})`);
-    } else if (opts.scenarios.some((s) => s !== 'router-memory')) {
+    } else if (opts.scenarios.some((s) => s !== 'router-memory' && s !== FLOOR)) {
       for (const kind of opts.routers) {
         routers[kind] = await startRouterOf(kind);
         console.log(`bench: ${ROUTER_NAMES[kind]} router ${routers[kind].url} (pid ${routers[kind].pid})`);
@@ -1016,6 +1375,7 @@ async function main() {
     }
   } catch (err) {
     for (const r of Object.values(routers)) await r.stop();
+    if (floor) await floor.stop();
     throw err;
   }
 
@@ -1025,11 +1385,22 @@ async function main() {
   const alternate = (xs, rep) => (rep % 2 ? xs : xs.slice().reverse());
   for (let rep = 1; rep <= opts.repeat; rep++) {
     for (const scenario of opts.scenarios) {
+      if (scenario === FLOOR) {
+        plan.push({ rep, scenario, serializer: 'none', variant: null, impl: 'floor' });
+        continue;
+      }
       const sers = scenario === 'memory' || scenario === 'router-memory' ? [opts.serializers[0]] : opts.serializers;
-      const variants = scenario === 'large-payload' ? ['string', 'binary'] : [null];
+      const variants =
+        scenario === 'large-payload'
+          ? ['string', 'binary']
+          : scenario === 'progressive'
+            ? ['callback', 'iterator']
+            : [null];
       for (const serializer of sers) {
         for (const variant of variants) {
           for (const impl of alternate(opts.impls, rep)) {
+            // the async iterator of a call is ours only; Autobahn|JS has the progress callback
+            if (variant === 'iterator' && impl !== 'ours') continue;
             if (!opts.routers) plan.push({ rep, scenario, serializer, variant, impl });
             else
               for (const router of alternate(opts.routers, rep))
@@ -1046,10 +1417,13 @@ async function main() {
   try {
     for (let i = 0; i < plan.length; i++) {
       const m = plan[i];
-      const p = params(m.scenario, opts.quick);
+      const p = params(m.scenario, opts);
       if (m.variant) p.variant = m.variant;
       const via = m.router ? ` via ${m.router}` : '';
-      const label = `${m.scenario}${m.variant ? '/' + m.variant : ''} ${m.serializer} ${m.impl}${via} #${m.rep}`;
+      const label =
+        m.scenario === FLOOR
+          ? `${m.scenario} (no WAMP) #${m.rep}`
+          : `${m.scenario}${m.variant ? '/' + m.variant : ''} ${m.serializer} ${m.impl}${via} #${m.rep}`;
       opts._runTag = `${m.scenario}${m.variant ? '-' + m.variant : ''}-${m.serializer}`;
       const quiet = await waitQuiet(opts);
       process.stdout.write(`[${i + 1}/${plan.length}] ${label} ... `);
@@ -1057,6 +1431,8 @@ async function main() {
       try {
         if (m.scenario === 'router-memory') {
           Object.assign(rec, await measureRouterMemory(m.router, m.impl, m.serializer, p, opts));
+        } else if (m.scenario === FLOOR) {
+          Object.assign(rec, await measureFloor(floor, p));
         } else {
           const router = routers[m.router || 'crossbar'];
           Object.assign(rec, await measure(router, m.impl, m.scenario, m.serializer, p, opts));
@@ -1073,9 +1449,15 @@ async function main() {
   } finally {
     killWorkers();
     for (const r of Object.values(routers)) await r.stop();
+    if (floor) await floor.stop();
   }
   const elapsed = Math.round((Date.now() - t0) / 1000);
-  const md = opts.routers ? routerTable(records, opts.routers) : table(records);
+  const md =
+    opts.routers && opts.impls.length > 1
+      ? clientRouterTable(records, opts.routers)
+      : opts.routers
+        ? routerTable(records, opts.routers)
+        : table(records);
   jsonl.write(JSON.stringify({ type: 'summary', elapsed_s: elapsed, failures, table: md }) + '\n');
   await new Promise((r) => jsonl.end(r));
   console.log(
@@ -1105,6 +1487,9 @@ function summary(r) {
     );
   }
   if (r.router && r.router_rss != null) s.push(`router rss ${(r.router_rss / MIB).toFixed(1)} MiB`);
+  if (r.caller_rss != null) s.push(`caller rss ${(r.caller_rss / MIB).toFixed(1)} MiB`);
+  if (r.rpc_echoes_per_s != null)
+    s.push(`echoes ${r.rpc_echoes_per_s}/s, stream ${r.pubsub_msgs_per_s}/s, 1 MiB ${r.large_mib_per_s} MiB/s`);
   if (r.idle_rss != null)
     s.push(
       `rss idle ${(r.idle_rss / MIB).toFixed(1)} MiB, ${r.subscriptions} subs ${(r.subs_rss / MIB).toFixed(1)} MiB`

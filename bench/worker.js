@@ -24,6 +24,7 @@ const { performance } = require('node:perf_hooks');
 
 const TOPIC = 'bench.pubsub';
 const ECHO = 'bench.echo';
+const STREAM = 'bench.progressive';
 
 let autobahn = null;
 let connection = null;
@@ -169,6 +170,26 @@ const cpuSince = (c) => {
   return { user: d.user, system: d.system, total: d.user + d.system, threads: threadCpuSince(threads0) };
 };
 
+// --cpu-prof (bench/run.js): a V8 CPU profile of this process's JS thread over the measured
+// window only, written to cfg.profile.file
+let profiler = null;
+async function profileStart() {
+  if (!cfg.profile) return;
+  const inspector = require('node:inspector/promises');
+  profiler = new inspector.Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: cfg.profile.interval_us });
+  await profiler.post('Profiler.start');
+}
+async function profileStop() {
+  if (!profiler) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = null;
+  fs.writeFileSync(cfg.profile.file, JSON.stringify(profile));
+}
+
 function makeString(n) {
   // printable ASCII, not one repeated character
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -211,12 +232,29 @@ async function setupPassive() {
         send({ type: 'done', wallAt: performance.timeOrigin + performance.now(), count });
       }
     });
+  } else if (scenario === 'progressive' || scenario === 'progressive-concurrent') {
+    await session.register(STREAM, streamResults);
   } else {
     await session.register(ECHO, (args) => {
       count++;
       return args[0];
     });
   }
+}
+
+// progressive: the callee streams args[0] progressive results of a small row, then the final
+// result. It yields to the event loop every `chunk` results, so that the results go out while it
+// produces them instead of all at the end (neither client has backpressure on progress).
+async function streamResults(args, kwargs, details) {
+  const n = args[0];
+  const chunk = cfg.params.chunk;
+  if (!details.progress) throw new Error('progressive: the caller did not ask for progressive results');
+  for (let i = 0; i < n; i++) {
+    details.progress([i, 'name-' + i]);
+    count++;
+    if ((i + 1) % chunk === 0) await new Promise(setImmediate);
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------------------
@@ -230,6 +268,8 @@ async function warmup() {
     const v = params.variant === 'binary' ? makeBinary(params.size) : makeString(params.size);
     cfg.payload = v;
     for (let i = 0; i < params.warmup; i++) cfg.lastEcho = await session.call(ECHO, [v]);
+  } else if (scenario === 'progressive' || scenario === 'progressive-concurrent') {
+    for (let i = 0; i < params.warmup; i++) await progressiveCall(params.warmup_results, 'callback');
   } else if (scenario === 'pubsub-throughput') {
     // no warm-up events: the subscriber counts exactly params.events; a few acknowledged
     // publishes on another topic warm the publish path
@@ -333,6 +373,43 @@ function describe(v) {
   return v && v.constructor ? v.constructor.name : typeof v;
 }
 
+// One progressive call of n results, consumed through the when.js progress callback
+// (`then(ok, err, progress)`) or, for ours, the async iterator of the call. Resolves the number of
+// progressive results received; rejects if that is not n or the final result is not n.
+async function progressiveCall(n, consume) {
+  let received = 0;
+  let final;
+  if (consume === 'iterator') {
+    const call = session.call(STREAM, [n], {}, { receive_progress: true });
+    // eslint-disable-next-line no-unused-vars
+    for await (const update of call) received++;
+    final = await call;
+  } else {
+    final = await new Promise((resolve, reject) => {
+      session.call(STREAM, [n], {}, { receive_progress: true }).then(resolve, reject, () => received++);
+    });
+  }
+  if (received !== n || final !== n) {
+    throw new Error(`progressive: ${received} progressive results and final ${final}, expected ${n}`);
+  }
+  return received;
+}
+
+async function runProgressive() {
+  const { results: n, streams, variant } = cfg.params;
+  const c0 = cpuNow();
+  const w0 = performance.now();
+  const counts = await Promise.all(Array.from({ length: streams }, () => progressiveCall(n, variant)));
+  const wall = performance.now() - w0;
+  const cpu = cpuSince(c0);
+  return {
+    ops: counts.reduce((a, b) => a + b, 0),
+    wallMs: wall,
+    cpu,
+    caller_rss: process.memoryUsage().rss,
+  };
+}
+
 async function runActive() {
   switch (cfg.scenario) {
     case 'rpc-latency':
@@ -343,6 +420,9 @@ async function runActive() {
       return runPubsub();
     case 'large-payload':
       return runLarge();
+    case 'progressive':
+    case 'progressive-concurrent':
+      return runProgressive();
     default:
       throw new Error(`unknown scenario ${cfg.scenario}`);
   }
@@ -448,6 +528,7 @@ process.on('message', async (msg) => {
       send({ type: 'ready', protocol: proto });
     } else if (msg.cmd === 'start') {
       if (cfg.role === 'passive') {
+        await profileStart();
         count = 0;
         takeCrossings();
         cpu0 = cpuNow();
@@ -459,17 +540,21 @@ process.on('message', async (msg) => {
         send({ type: 'done', ...(await subscribeSessions()) });
       } else {
         takeCrossings();
+        await profileStart();
         const res = await runActive();
+        await profileStop();
         send({ type: 'done', ...res, crossings: cfg.crossings ? takeCrossings() : undefined });
       }
     } else if (msg.cmd === 'stop') {
-      send({
+      const stopped = {
         type: 'stopped',
         cpu: cpuSince(cpu0),
         wallMs: performance.now() - t0,
         count,
         crossings: cfg.crossings ? takeCrossings() : undefined,
-      });
+      };
+      await profileStop();
+      send(stopped);
     } else if (msg.cmd === 'exit') {
       for (const c of sessions.length ? sessions.map((x) => x.connection) : [connection]) {
         try {

@@ -41,6 +41,10 @@ class Event {
   }
 }
 
+function hidden(obj, key, value) {
+  Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
 class Invocation {
   #controller = null;
   #onSignal = null;
@@ -51,7 +55,14 @@ class Invocation {
     this.caller = caller;
     this.caller_authid = caller_authid;
     this.caller_authrole = caller_authrole;
-    this.forward_for = forward_for;
+    // Beyond Autobahn|JS's fields: reachable, but not among the own enumerable keys, so code that
+    // compares or copies the details sees what Autobahn|JS passes.
+    hidden(this, 'forward_for', forward_for);
+  }
+
+  /** The further inputs of a progressive call invocation (an async iterable). */
+  _setInput(input) {
+    hidden(this, 'input', input);
   }
 
   /** Aborted when the caller cancels (INTERRUPT) or the session ends. Created on first use. */

@@ -3,34 +3,34 @@
 const when = require('when');
 const { NativeConnection } = require('../native.js');
 const { isBinaryProtocol } = require('./protocol.js');
-const { isThenable, es6Defer, invokeUser, defaultErrorHandler } = require('./util.js');
+const { isThenable, es6Defer, invokeUser, reportUnhandled, USER_ERROR } = require('./util.js');
 const { checkUri } = require('./validate.js');
 const { encode } = require('./payload.js');
 const { checkConnectionOptions, retrySettings, engineConfig, normalizeTransports } = require('./options.js');
 const { dispatchBatch } = require('./dispatch.js');
 const { Session } = require('./session.js');
-
-// Connections that are open or retrying: the engine still calls into them.
-const activeConnections = new Set();
+const { Restorer } = require('./restore.js');
+const { withCredentials } = require('./credentials.js');
+const { AutobahnError } = require('./classes.js');
+const { OutboundFlow, flowSettings } = require('./flow.js');
 
 class Connection {
   constructor(options) {
     checkConnectionOptions(options);
-    this._options = options;
+    // ticket / secret / password / private_key: an onchallenge derived from the credential.
+    this._options = withCredentials(options);
     if (options.use_es6_promises) this._defer = es6Defer;
     else if (options.use_deferred) this._defer = options.use_deferred;
     else this._defer = when.defer;
 
     this._retry = retrySettings(options);
+    this._restore = Restorer.forConnection(this, options); // null unless asked for
 
-    this._onUserErrorHandler = options.on_user_error || defaultErrorHandler('user error');
-    this._onInternalErrorHandler = options.on_internal_error || defaultErrorHandler('internal error');
-    // The engine holds its callback strongly (a napi reference JavaScript's GC cannot see
-    // through), and this Connection holds the engine: the callback reaches the Connection
-    // through a WeakRef, so that a closed Connection nobody uses is collected (with its engine).
-    // `activeConnections` keeps an open or retrying one reachable, as a socket would.
-    const self = new WeakRef(this);
-    this._native = new NativeConnection((batch, attachments) => self.deref()?._onBatch(batch, attachments));
+    this._onUserErrorHandler = options.on_user_error || reportUnhandled;
+    this._onInternalErrorHandler = options.on_internal_error || reportUnhandled;
+    this._native = new NativeConnection((batch, attachments) => this._onBatch(batch, attachments));
+    this._flowSettings = flowSettings(options);
+    this._flow = new OutboundFlow(this._native, this._flowSettings);
     this._handleCounter = 0;
     this._active = false;
     this._connected = false;
@@ -57,6 +57,14 @@ class Connection {
   }
   get defer() {
     return this._defer;
+  }
+  // Flow control (README "Flow control"): bytes and WAMP messages accepted but not yet written
+  // to the socket.
+  get bufferedAmount() {
+    return this._flow.bufferedAmount;
+  }
+  get bufferedMessages() {
+    return this._flow.bufferedMessages;
   }
   get transport() {
     const info = this._transportInfo || { type: 'none', url: null, protocol: null };
@@ -86,13 +94,13 @@ class Connection {
       return;
     }
     const config = engineConfig(this._options, usable, this._retry);
+    config.incoming_high_water_mark = this._flowSettings.incomingHigh;
     this._native.open(encode(config, 'Connection options'));
     this._active = true;
     this._retrying = false;
     // The engine's callback does not hold the event loop; this timer does, for exactly as long
     // as the connection is open or retrying.
     this._keepAlive = setInterval(() => {}, 1 << 30);
-    activeConnections.add(this);
   }
 
   close(reason, message) {
@@ -112,7 +120,7 @@ class Connection {
     try {
       this._onUserErrorHandler(err, msg);
     } catch (e) {
-      defaultErrorHandler('on_user_error threw')(e);
+      reportUnhandled(e, 'Exception raised in on_user_error:');
     }
   }
 
@@ -120,14 +128,14 @@ class Connection {
     try {
       this._onInternalErrorHandler(err, msg);
     } catch (e) {
-      defaultErrorHandler('on_internal_error threw')(e);
+      reportUnhandled(e, 'Exception raised in on_internal_error:');
     }
   }
 
   _finish() {
-    activeConnections.delete(this);
     this._active = false;
     this._retrying = false;
+    if (this._restore) this._restore.onFinish();
     if (this._keepAlive) {
       clearInterval(this._keepAlive);
       this._keepAlive = null;
@@ -156,8 +164,12 @@ class Connection {
     if (!s || s._serial !== serial) return;
     s._onWelcome(session, details);
     details.transport = this._transportInfo;
-    if (typeof s.onjoin === 'function') invokeUser(this, 'session.onjoin', s.onjoin, s, details);
-    if (typeof this.onopen === 'function') invokeUser(this, 'onopen', this.onopen, this, s, details);
+    const announce = () => {
+      if (typeof s.onjoin === 'function') invokeUser(this, USER_ERROR.onjoin, s.onjoin, s, details);
+      if (typeof this.onopen === 'function') invokeUser(this, USER_ERROR.onopen, this.onopen, this, s, details);
+    };
+    if (this._restore) this._restore.onOpen(s, details, announce);
+    else announce();
   }
 
   _callOnClose(reason, details) {
@@ -165,7 +177,7 @@ class Connection {
     try {
       return this.onclose(reason, details);
     } catch (e) {
-      this._onUserError(e, 'onclose threw');
+      this._onUserError(e, USER_ERROR.onclose);
       return undefined;
     }
   }
@@ -175,12 +187,18 @@ class Connection {
     this._transportInfo = null;
     const s = this._session;
     this._session = null;
+    if (this._restore) this._restore.onClose(s, reason, details);
     if (s) s._onClosed(reason, details);
+    this._flow.sessionEnded(
+      new AutobahnError(details.reason || 'wamp.close.transport_lost', [
+        'the session ended before what it had buffered was written to the router',
+      ])
+    );
     this._retrying = details.will_retry;
     const stop = this._callOnClose(reason, details);
     if (!details.will_retry) {
       this._finish();
-      if (isThenable(stop)) stop.then(undefined, (e) => this._onUserError(e, 'onclose rejected'));
+      if (isThenable(stop)) stop.then(undefined, (e) => this._onUserError(e, USER_ERROR.onclose));
       return;
     }
     const decide = (value) => {
@@ -191,7 +209,7 @@ class Connection {
     if (isThenable(stop)) {
       // An async onclose: its resolved value decides (Autobahn|JS treats the promise as truthy).
       stop.then(decide, (e) => {
-        this._onUserError(e, 'onclose rejected');
+        this._onUserError(e, USER_ERROR.onclose);
         decide(false);
       });
     } else {

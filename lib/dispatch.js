@@ -35,6 +35,7 @@ const CONNECTION_EVENTS = new Map([
   [EV.CLOSE, (c, ev) => c._onClose(ev[1], ev[2])],
   [EV.CONNECTING, (c) => c._onConnecting()],
   [EV.INTERNAL_ERROR, (c, ev) => c._onInternalError(new Error(ev[1]), ev[1])],
+  [EV.DRAINED, (c) => c._flow.onDrained()],
   [
     EV.DEBUG,
     (_c, ev) => {

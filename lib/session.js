@@ -2,10 +2,11 @@
 
 const { MSG, WAMP_FEATURES, PEER_ROLE, isBinaryProtocol } = require('./protocol.js');
 const { AutobahnError, Result, Publication, Event, Invocation, Subscription, Registration } = require('./classes.js');
-const { describe, isPlainObject, isThenable, promiseOf, invokeUser } = require('./util.js');
+const { describe, isPlainObject, isThenable, promiseOf, invokeUser, USER_ERROR } = require('./util.js');
 const { checkUri, checkArgs } = require('./validate.js');
 const { encode, pushResultPayload, pushPayload, callResultValue } = require('./payload.js');
 const { ProgressStream } = require('./progress.js');
+const { sendWamp, prepareTraced, passTraced, nextRequestId, socketOf } = require('./send-wamp.js');
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -36,7 +37,9 @@ class Session {
     this._id = null;
     this._realm = connection._options.realm;
     const info = connection._transportInfo;
+    this._transportInfo = info;
     this._binary = !!info && isBinaryProtocol(info.protocol);
+    this._requestId = 0; // the WAMP request id the engine gave the last request (see send-wamp.js)
     this._features = null;
     this._details = null;
     this._created = null;
@@ -57,7 +60,14 @@ class Session {
   }
 
   _enc(msg, what) {
+    // A replaced _send_wamp sees the message as an array (see send-wamp.js); else straight to text.
+    if (this._send_wamp !== sendWamp) return prepareTraced(this, msg, what);
     return encode(msg, what, this._binary, this._attachments);
+  }
+
+  /** Autobahn|JS's transport object: `info`, `serializer.SERIALIZER_ID`, `send()`, `close()`. */
+  get _socket() {
+    return socketOf(this);
   }
 
   get id() {
@@ -146,6 +156,9 @@ class Session {
   }
 
   call(procedure, args, kwargs, options) {
+    // On a session lost to a reconnect, lib/restore.js (when enabled) forwards, holds or rejects.
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'call', [procedure, args, kwargs, options]);
     return this._call(procedure, args, kwargs, options, false).promise;
   }
 
@@ -182,16 +195,30 @@ class Session {
     if (opts.disclose_me === undefined && this.caller_disclose_me) opts.disclose_me = true;
     if (moreInput) opts.progress = true;
     const handle = this._connection._nextHandle();
-    const text = this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
+    // Refused over the outgoing high-water mark: nothing is encoded, the promise rejects.
+    const full = this._connection._flow.refusal('call()');
+    const text = full ? null : this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
     const d = this._defer();
     const p = promiseOf(d);
-    const req = { kind: MSG.CALL, d, receiveProgress: !!opts.receive_progress, progress, cleanup: null, stream: null };
+    const req = {
+      kind: MSG.CALL,
+      d,
+      receiveProgress: !!opts.receive_progress,
+      progress,
+      cleanup: null,
+      stream: null,
+      requestId: 0,
+    };
     if (signal && signal.aborted) {
       d.reject(abortError(signal));
       return { promise: this._decorateCall(p, handle, req), handle };
     }
+    if (full) {
+      d.reject(full);
+      return { promise: this._decorateCall(p, handle, req), handle };
+    }
     this._pending.set(handle, req);
-    this._send(text);
+    this._send(text, req);
     this._armCall(handle, req, signal, opts.timeout);
     return { promise: this._decorateCall(p, handle, req), handle };
   }
@@ -320,6 +347,8 @@ class Session {
   }
 
   publish(topic, args, kwargs, options) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'publish', [topic, args, kwargs, options]);
     if (!this.isOpen) throw 'session not open';
     topic = this.resolve(topic);
     checkUri(topic, 'topic');
@@ -327,6 +356,13 @@ class Session {
     const opts = Object.assign({}, options);
     if (opts.disclose_me === undefined && this.publisher_disclose_me) opts.disclose_me = true;
     const ack = !!opts.acknowledge;
+    const full = this._connection._flow.refusal('publish()');
+    // Over the outgoing high-water mark: an acknowledged publish rejects; a plain one, which
+    // returns nothing to reject, throws.
+    if (full) {
+      if (ack) return this._rejected(full);
+      throw full;
+    }
     const handle = ack ? this._connection._nextHandle() : 0;
     const text = this._enc(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
     let result;
@@ -335,11 +371,13 @@ class Session {
       this._pending.set(handle, { kind: MSG.PUBLISH, d });
       result = promiseOf(d);
     }
-    this._send(text);
+    this._send(text, true);
     return result;
   }
 
   subscribe(topic, handler, options) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'subscribe', [topic, handler, options]);
     if (!this.isOpen) throw 'session not open';
     topic = this.resolve(topic);
     if (typeof handler !== 'function') {
@@ -348,15 +386,19 @@ class Session {
     checkArgs(undefined, undefined, options, 'subscribe()');
     const opts = Object.assign({}, options);
     checkUri(topic, 'topic', opts.match === 'wildcard' || opts.match === 'prefix');
+    const full = this._connection._flow.refusal('subscribe()');
+    if (full) return this._rejected(full);
     const handle = this._connection._nextHandle();
     const text = this._enc([MSG.SUBSCRIBE, handle, opts, topic], 'subscribe()');
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.SUBSCRIBE, d, topic, handler, options: opts });
-    this._send(text);
+    this._send(text, true);
     return promiseOf(d);
   }
 
   register(procedure, endpoint, options) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'register', [procedure, endpoint, options]);
     if (!this.isOpen) throw 'session not open';
     procedure = this.resolve(procedure);
     if (typeof endpoint !== 'function') {
@@ -365,15 +407,19 @@ class Session {
     checkArgs(undefined, undefined, options, 'register()');
     const opts = Object.assign({}, options);
     checkUri(procedure, 'procedure', opts.match === 'wildcard' || opts.match === 'prefix');
+    const full = this._connection._flow.refusal('register()');
+    if (full) return this._rejected(full);
     const handle = this._connection._nextHandle();
     const text = this._enc([MSG.REGISTER, handle, opts, procedure], 'register()');
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.REGISTER, d, procedure, endpoint, options: opts });
-    this._send(text);
+    this._send(text, true);
     return promiseOf(d);
   }
 
   unsubscribe(subscription) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'unsubscribe', [subscription]);
     if (!this.isOpen) throw 'session not open';
     if (!(subscription instanceof Subscription)) {
       throw new TypeError(`unsubscribe(): expected a Subscription, got ${describe(subscription)}`);
@@ -391,12 +437,14 @@ class Session {
     } else {
       const handle = this._connection._nextHandle();
       this._pending.set(handle, { kind: MSG.UNSUBSCRIBE, d, subscription });
-      this._send(this._enc([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'));
+      this._send(this._enc([MSG.UNSUBSCRIBE, handle, subscription.id], 'unsubscribe()'), true);
     }
     return promiseOf(d);
   }
 
   unregister(registration) {
+    if (!this.isOpen && this._connection._restore)
+      return this._connection._restore.request(this, 'unregister', [registration]);
     if (!this.isOpen) throw 'session not open';
     if (!(registration instanceof Registration)) {
       throw new TypeError(`unregister(): expected a Registration, got ${describe(registration)}`);
@@ -407,14 +455,25 @@ class Session {
     const handle = this._connection._nextHandle();
     const d = this._defer();
     this._pending.set(handle, { kind: MSG.UNREGISTER, d, registration });
-    this._send(this._enc([MSG.UNREGISTER, handle, registration.id], 'unregister()'));
+    this._send(this._enc([MSG.UNREGISTER, handle, registration.id], 'unregister()'), true);
     return promiseOf(d);
   }
 
   // --- wire ---
 
-  _send(text) {
+  // `request`: a new request (PUBLISH, SUBSCRIBE, ...), which the engine numbers; its pending
+  // entry (or true) learns the id.
+  _send(text, request) {
+    if (typeof text !== 'string') {
+      passTraced(this, text, request);
+      return;
+    }
+    if (request) {
+      this._requestId = nextRequestId(this._requestId);
+      if (request !== true) request.requestId = this._requestId;
+    }
     this._outbox.push(text);
+    this._connection._flow.queued(text, this._attachments);
     if (!this._flushScheduled) {
       // Commands issued in one synchronous run (a loop of calls, say) cross to the engine once.
       this._flushScheduled = true;
@@ -427,13 +486,30 @@ class Session {
     if (this._outbox.length === 0) return;
     const text = this._outbox.length === 1 ? this._outbox[0] : this._outbox.join('\n');
     this._outbox = [];
+    const flow = this._connection._flow;
     if (this._attachments.length === 0) {
-      this._connection._native.send(this._serial, text);
+      flow.flushed(this._connection._native.send(this._serial, text));
     } else {
       const attachments = this._attachments;
       this._attachments = [];
-      this._connection._native.send(this._serial, text, attachments);
+      flow.flushed(this._connection._native.send(this._serial, text, attachments));
     }
+  }
+
+  /**
+   * Flow control (README "Flow control"): resolves once the bytes waiting to be written to the
+   * router are at or under the connection's outgoing_low_water_mark.
+   */
+  drained() {
+    this._flushOutbox();
+    return this._connection._flow.drained(this._defer);
+  }
+
+  // A rejected promise of this session's flavour.
+  _rejected(error) {
+    const d = this._defer();
+    d.reject(error);
+    return promiseOf(d);
   }
 
   _userError(err, msg) {
@@ -470,8 +546,7 @@ class Session {
       const req = this._pending.get(handle);
       if (!req || !req.receiveProgress) return;
       const value = callResultValue(args, kwargs);
-      if (req.progress)
-        invokeUser(this._connection, 'options.progress callback of call()', req.progress, undefined, value);
+      if (req.progress) invokeUser(this._connection, USER_ERROR.progress, req.progress, undefined, value);
       if (req.stream) req.stream.push(value);
       if (typeof req.d.notify === 'function') req.d.notify(value);
       return;
@@ -576,11 +651,11 @@ class Session {
       try {
         ret = sub.handler(args, kwargs, details, sub);
       } catch (e) {
-        this._userError(e, `event handler for topic '${sub.topic}' threw`);
+        this._userError(e, USER_ERROR.event);
         continue;
       }
       if (ret !== undefined && isThenable(ret)) {
-        ret.then(undefined, (e) => this._userError(e, `event handler for topic '${sub.topic}' rejected`));
+        ret.then(undefined, (e) => this._userError(e, USER_ERROR.event));
       }
     }
   }
@@ -636,7 +711,7 @@ class Session {
       // The first input of a progressive call invocation; the rest arrive on details.input.
       const input = new ProgressStream();
       this._inputs.set(invocationId, input);
-      details.input = { [Symbol.asyncIterator]: () => input.iterator() };
+      details._setInput({ [Symbol.asyncIterator]: () => input.iterator() });
     }
     let res;
     try {
@@ -683,7 +758,7 @@ class Session {
       else msg.push([value === undefined ? null : value]);
       text = this._enc(msg, `result of '${reg.procedure}'`);
     } catch (e) {
-      this._userError(e, `endpoint for '${reg.procedure}' returned a value that cannot be sent`);
+      this._userError(e, USER_ERROR.invocation);
       this._sendRuntimeError(invocationId, e);
       return;
     }
@@ -694,7 +769,7 @@ class Session {
     this._release(invocationId);
     if (!this.isOpen) return;
     if (!(err instanceof AutobahnError)) {
-      this._userError(err, `endpoint for '${reg.procedure}' failed`);
+      this._userError(err, USER_ERROR.invocation);
       let args;
       if (Array.isArray(err)) args = err;
       else if (err instanceof Error) args = [err.message];
@@ -713,7 +788,7 @@ class Session {
       );
       text = this._enc(msg, `error of '${reg.procedure}'`);
     } catch (e) {
-      this._userError(e, `endpoint for '${reg.procedure}' threw an autobahn.Error that cannot be sent`);
+      this._userError(e, USER_ERROR.invocation);
       this._sendRuntimeError(invocationId, e);
       return;
     }
@@ -775,7 +850,7 @@ class Session {
       );
     };
     const fail = (e) => {
-      conn._onUserError(e, 'onchallenge failed');
+      conn._onUserError(e, USER_ERROR.onchallenge);
       abort(
         `sorry, I cannot authenticate (onchallenge handler raised an exception: ${e && e.message ? e.message : e})`
       );
@@ -838,9 +913,12 @@ class Session {
     }
     this._registrations.clear();
     if (wasOpen && typeof this.onleave === 'function') {
-      invokeUser(this._connection, 'session.onleave', this.onleave, this, uri, details);
+      invokeUser(this._connection, USER_ERROR.onleave, this.onleave, this, uri, details);
     }
   }
 }
+
+// Autobahn|JS's hook for every outgoing WAMP message; replace it per session to trace them.
+Session.prototype._send_wamp = sendWamp;
 
 module.exports = { Session };

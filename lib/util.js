@@ -36,26 +36,39 @@ function describe(v) {
 }
 
 // Calls a user handler; a throw, or a rejection of the promise it returns, goes to
-// on_user_error. Returns what the handler returned.
-function invokeUser(owner, what, fn, thisArg, ...args) {
+// on_user_error with `message` (Autobahn|JS's text for that handler). Returns what the handler
+// returned.
+function invokeUser(owner, message, fn, thisArg, ...args) {
   let ret;
   try {
     ret = fn.apply(thisArg, args);
   } catch (e) {
-    owner._onUserError(e, `${what} threw`);
+    owner._onUserError(e, message);
     return undefined;
   }
   if (isThenable(ret)) {
-    ret.then(undefined, (e) => owner._onUserError(e, `${what} rejected`));
+    ret.then(undefined, (e) => owner._onUserError(e, message));
   }
   return ret;
 }
 
-function defaultErrorHandler(kind) {
-  return (err, msg) => {
-    console.error(`autobahn: ${kind}${msg ? `: ${msg}` : ''}`, err);
-  };
+// What Autobahn|JS's util.handle_error does without a handler.
+function reportUnhandled(err, msg) {
+  console.error(msg || 'Unhandled exception raised: ', err);
 }
+
+// The texts on_user_error receives, as Autobahn|JS passes them (code compares them).
+const USER_ERROR = Object.freeze({
+  onopen: 'Exception raised from app code while firing Connection.onopen()',
+  onclose: 'Exception raised from app code while firing Connection.onclose()',
+  event: 'Exception raised in event handler:',
+  invocation: 'Exception raised in invocation handler:',
+  onchallenge: 'onchallenge() raised: ',
+  // Not handlers Autobahn|JS calls on the user's behalf; worded the same way.
+  onjoin: 'Exception raised from app code while firing Session.onjoin()',
+  onleave: 'Exception raised from app code while firing Session.onleave()',
+  progress: 'Exception raised in progress handler:',
+});
 
 module.exports = {
   es6Defer,
@@ -65,5 +78,6 @@ module.exports = {
   isThenable,
   describe,
   invokeUser,
-  defaultErrorHandler,
+  reportUnhandled,
+  USER_ERROR,
 };

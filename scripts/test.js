@@ -7,6 +7,11 @@
 //   npm test                                   # everything
 //   node scripts/test.js __test__/rpc.test.js  # some files, both legs, no cargo test
 //   ROUTER=crossbar node scripts/test.js ...   # one leg only (ROUTER=embedded likewise)
+//
+// The packaging test (__test__/package/: npm pack, an install without cargo, jest/ava/vitest/
+// node:test/tsc/esbuild in a temporary project) needs no external router and runs once, in its
+// own step after the legs: in a full run (no file arguments, no ROUTER), or when named:
+//   node scripts/test.js __test__/package/packaged.test.js
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -24,11 +29,16 @@ const LEGS = [
 // the first leg only.
 const ROUTER_FREE = new Set(['__test__/hostile.test.js', '__test__/memory.test.js']);
 const isRouterFree = (file) => ROUTER_FREE.has(path.relative(root, path.resolve(root, file)));
+// Run once, not per leg; its project/ holds other runners' suites.
+const PACKAGE_DIR = path.join('__test__', 'package');
+const PACKAGE_TESTS = [path.join(PACKAGE_DIR, 'packaged.test.js')];
+const isPackageTest = (f) => path.normalize(f).startsWith(PACKAGE_DIR + path.sep);
 
 function testFiles(dir) {
   const out = [];
   for (const name of fs.readdirSync(dir).sort()) {
     const p = path.join(dir, name);
+    if (path.relative(root, p) === PACKAGE_DIR) continue;
     if (fs.statSync(p).isDirectory()) out.push(...testFiles(p));
     else if (name.endsWith('.test.js')) out.push(path.relative(root, p));
   }
@@ -81,7 +91,9 @@ function nodeLeg(leg, files) {
   };
   if (!res.ok && res.failed === 0) res.failed = 1; // a runner that crashed counts as a failure
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  console.log(`\n${leg.router} leg: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped (${secs} s)`);
+  console.log(
+    `\n${leg.name || `${leg.router} leg`}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped (${secs} s)`
+  );
   return res;
 }
 
@@ -104,12 +116,20 @@ function main() {
   let ok = true;
   const totals = { passed: 0, failed: 0, skipped: 0 };
   if (filter.length === 0 && !cargoTest(totals)) ok = false;
-  const files = filter.length > 0 ? filter : testFiles(path.join(root, '__test__'));
-  for (const [i, leg] of legs.entries()) {
+  const files = filter.length > 0 ? filter.filter((f) => !isPackageTest(f)) : testFiles(path.join(root, '__test__'));
+  const packageFiles = filter.length > 0 ? filter.filter(isPackageTest) : only ? [] : PACKAGE_TESTS;
+  for (const [i, leg] of (files.length > 0 ? legs : []).entries()) {
     const legFiles = i === 0 ? files : files.filter((f) => !isRouterFree(f));
     if (legFiles.length === 0) continue;
     if (leg.router === 'crossbar') require('./install-router').ensureRouter();
     const res = nodeLeg(leg, legFiles);
+    if (!res.ok) ok = false;
+    totals.passed += res.passed;
+    totals.failed += res.failed;
+    totals.skipped += res.skipped;
+  }
+  if (packageFiles.length > 0) {
+    const res = nodeLeg({ router: 'embedded', title: 'packed package, once', name: 'package' }, packageFiles);
     if (!res.ok) ok = false;
     totals.passed += res.passed;
     totals.failed += res.failed;

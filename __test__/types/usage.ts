@@ -138,4 +138,56 @@ async function scram(extra: autobahn.auth_scram.ChallengeExtra): Promise<boolean
 // @types/autobahn names.
 const options: autobahn.IConnectionOptions = { url: 'ws://127.0.0.1:8080/ws', realm: 'realm1' };
 
+// Restoring subscriptions and registrations after a reconnect (ours).
+const surviving = new autobahn.Connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  restore_on_reconnect: true,
+  queue_while_reconnecting: 100,
+  on_restore_error: (err: Error, lost: autobahn.Subscription | autobahn.Registration) => console.log(err, lost.id),
+});
+surviving.onopen = (session, details) => {
+  if (details.restored) {
+    const again: number = details.restored.subscriptions.length + details.restored.registrations.length;
+    console.log(again, details.restored.failed.map((x) => x.active));
+    return;
+  }
+  session.subscribe('com.example.topic', () => {});
+};
+
 console.log(version, info, open, asError, errorUri, pubkey, scram, options);
+
+// Credentials instead of onchallenge; the one-call helpers and the key store.
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', authid: 'joe', secret: 's' });
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', authid: 'joe', password: 'p', ticket: 't' });
+const storedKey: autobahn.auth_cryptosign.KeyPair = autobahn.auth_cryptosign.load_private_key('device', false);
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', private_key: storedKey });
+const csConnection: autobahn.Connection = autobahn.auth_cryptosign.create_connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  pkey: storedKey,
+  max_retries: 0,
+});
+autobahn.auth_cryptosign.delete_private_key('device');
+const scramConnection: autobahn.Connection = autobahn.auth_scram.create_connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  authid: 'joe',
+  password: 'p',
+});
+void csConnection;
+void scramConnection;
+// Flow control.
+const throttled = new autobahn.Connection({
+  url: 'ws://127.0.0.1:8080/ws',
+  realm: 'realm1',
+  outgoing_high_water_mark: 4 * 1024 * 1024,
+  outgoing_low_water_mark: 1024 * 1024,
+  incoming_high_water_mark: 256 * 1024,
+});
+throttled.onopen = async (session) => {
+  const waiting: number = throttled.bufferedAmount + throttled.bufferedMessages;
+  if (waiting > 0) await session.drained();
+};
+// @ts-expect-error a number of bytes
+new autobahn.Connection({ url: 'ws://127.0.0.1:8080/ws', realm: 'realm1', outgoing_high_water_mark: '4MB' });

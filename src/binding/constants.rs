@@ -47,7 +47,7 @@ fn vocabulary() -> Value {
         ],
         "event": named![
             events::OPEN, events::CLOSE, events::INTERNAL_ERROR, events::CONNECTING,
-            events::CONNECTED, events::DEBUG,
+            events::CONNECTED, events::DEBUG, events::DRAINED,
         ],
         "marks": {
             "bytes": BYTES_MARK.to_string(),

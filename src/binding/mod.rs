@@ -10,17 +10,18 @@ mod errors;
 mod router;
 
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use parking_lot::Mutex;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::client::config::ConnectionConfig;
-use crate::client::connection::{Actor, Command};
-use crate::client::EventSink;
+use crate::client::config::DEFAULT_INCOMING_HIGH_WATER_MARK;
+use crate::client::connection::{command_channel, Actor, Command, CommandSender};
+use crate::client::flow::{InboundGate, Outbound};
+use crate::client::{events, EventSink};
 use crate::wamp::codec::batch::AttachedBatch;
 use crate::wamp::codec::{Attachment, ReceivedValue};
 use errors::{Coded, ErrorCode};
@@ -126,10 +127,38 @@ unsafe extern "C" fn release_bytes(
 struct BatchSink {
     /// Events waiting for the JavaScript thread.
     queue: Arc<Mutex<AttachedBatch>>,
+    /// Counts the bytes in `queue` (changed under its lock).
+    inbound: Arc<InboundGate>,
     callback: EventCallback,
 }
 
 impl BatchSink {
+    /// A sink that calls the `ON_EVENTS` callback of the JavaScript `NativeConnection`.
+    fn new(this: &Object, inbound: Arc<InboundGate>) -> Result<Self> {
+        let on_events: Function<BatchArgs, ()> = this.get_named_property(ON_EVENTS)?;
+        let queue = Arc::new(Mutex::new(AttachedBatch::default()));
+        let drain = queue.clone();
+        let drained = inbound.clone();
+        let callback = on_events
+            .build_threadsafe_function::<()>()
+            .weak::<true>()
+            .build_callback(move |_ctx| {
+                let (text, attachments) = {
+                    let mut queue = drain.lock();
+                    drained.taken();
+                    queue.take()
+                };
+                let values = (!attachments.is_empty())
+                    .then(|| attachments.into_iter().map(JsReceived).collect());
+                Ok(FnArgs::from((text, values)))
+            })?;
+        Ok(BatchSink {
+            queue,
+            inbound,
+            callback,
+        })
+    }
+
     fn notify(&self) {
         // One call per batch: later events join the queued batch until JavaScript takes it.
         // A closing environment refuses the call; there is nobody left to tell.
@@ -141,70 +170,116 @@ impl BatchSink {
 
 impl EventSink for BatchSink {
     fn emit(&self, event: String) {
-        let first = self.queue.lock().push(&event);
+        let first = {
+            let mut queue = self.queue.lock();
+            self.inbound.queued(event.len());
+            queue.push(&event)
+        };
         if first {
             self.notify();
         }
     }
 
     fn emit_all(&self, events: &mut Vec<String>, attachments: Vec<ReceivedValue>) {
-        let first = self.queue.lock().push_all(events, attachments);
+        let bytes = events.iter().map(String::len).sum::<usize>()
+            + attachments.iter().map(|a| a.size().1).sum::<usize>();
+        let first = {
+            let mut queue = self.queue.lock();
+            self.inbound.queued(bytes);
+            queue.push_all(events, attachments)
+        };
         if first {
             self.notify();
         }
     }
 }
 
+/// What `NativeConnection.flowStats()` reports (for tests and diagnostics).
+#[napi(object)]
+pub struct FlowStats {
+    /// Bytes of events waiting for the JavaScript thread now.
+    pub incoming_queued_bytes: f64,
+    /// The most bytes of events that ever waited for the JavaScript thread.
+    pub incoming_peak_bytes: f64,
+    pub outgoing_bytes: f64,
+    pub outgoing_messages: f64,
+}
+
 #[napi]
 pub struct NativeConnection {
-    sink: Arc<BatchSink>,
-    commands: Option<UnboundedSender<Command>>,
+    /// Unbounded as a channel, but what enters it is counted here and JavaScript refuses new
+    /// requests over its high-water mark.
+    commands: Option<CommandSender>,
+    outbound: Arc<Outbound>,
+    /// The sink of the latest `open()`, owned by its actor: the `drained` event goes there.
+    current_sink: Arc<Mutex<Weak<BatchSink>>>,
+    /// The incoming gate of the latest `open()` (for `flowStats()`).
+    inbound: Arc<InboundGate>,
     serial: Arc<AtomicU32>,
 }
+
+/// Where the constructor keeps the event callback: on the JavaScript object itself, so that the
+/// callback (which refers back to its `Connection`) lives and dies with it. A reference held
+/// here would be a root the garbage collector cannot see through.
+const ON_EVENTS: &str = "onEvents";
 
 #[napi]
 impl NativeConnection {
     /// `on_events(batch)` receives the JSON text of an array of events.
     #[napi(constructor)]
-    pub fn new(on_events: Function<BatchArgs, ()>) -> Result<Self> {
-        let queue = Arc::new(Mutex::new(AttachedBatch::default()));
-        let drain = queue.clone();
-        let callback = on_events
-            .build_threadsafe_function::<()>()
-            .weak::<true>()
-            .build_callback(move |_ctx| {
-                let (text, attachments) = drain.lock().take();
-                let values = (!attachments.is_empty())
-                    .then(|| attachments.into_iter().map(JsReceived).collect());
-                Ok(FnArgs::from((text, values)))
-            })?;
+    pub fn new(mut this: This, on_events: Function<BatchArgs, ()>) -> Result<Self> {
+        this.set_named_property(ON_EVENTS, on_events)?;
+        let current_sink: Arc<Mutex<Weak<BatchSink>>> = Arc::new(Mutex::new(Weak::new()));
+        let drained_to = current_sink.clone();
+        let outbound = Outbound::new(move || {
+            let sink = drained_to.lock().upgrade();
+            if let Some(sink) = sink {
+                sink.emit(events::drained());
+            }
+        });
         Ok(NativeConnection {
-            sink: Arc::new(BatchSink { queue, callback }),
+            current_sink,
+            inbound: InboundGate::new(DEFAULT_INCOMING_HIGH_WATER_MARK),
             commands: None,
+            outbound,
             serial: Arc::new(AtomicU32::new(0)),
         })
     }
 
     /// Starts connecting with the settings index.js normalised (JSON text).
+    ///
+    /// Each open gets its own threadsafe function, owned by the actor alone: when the actor
+    /// ends (the final close), it is released and Node sees its async resource destroyed, so
+    /// nothing of a closed connection stays behind (jest --detectOpenHandles reports it
+    /// otherwise) and the callback no longer pins the `Connection`.
     #[napi]
-    pub fn open(&mut self, config: String) -> Result<(), ErrorCode> {
+    pub fn open(&mut self, this: This, config: String) -> Result<(), ErrorCode> {
         // index.js calls open() only after the final close; an actor that has not yet noticed
         // (it may still be dropping its end) stops when its command channel goes away here.
         let config = ConnectionConfig::from_json(&config).map_err(|e| e.to_napi())?;
         let runtime = runtime().map_err(|e| Error::new(ErrorCode::Runtime, e.reason))?;
-        let (tx, rx) = unbounded_channel();
-        let sink: Arc<dyn EventSink> = self.sink.clone();
-        let actor = Actor::new(config, rx, sink, self.serial.clone());
+        // A gate per open: bytes an ended actor's sink still counted do not hold back the next.
+        let inbound = InboundGate::new(DEFAULT_INCOMING_HIGH_WATER_MARK);
+        let sink = Arc::new(
+            BatchSink::new(&this, inbound.clone())
+                .map_err(|e| Error::new(ErrorCode::Runtime, e.reason))?,
+        );
+        *self.current_sink.lock() = Arc::downgrade(&sink);
+        self.inbound = inbound.clone();
+        let (tx, rx) = command_channel();
+        let sink: Arc<dyn EventSink> = sink;
+        let actor = Actor::new(config, rx, sink, inbound, self.serial.clone());
         runtime.spawn(actor.run());
         self.commands = Some(tx);
         Ok(())
     }
 
     /// Sends WAMP commands (separated by newlines) on the session with this serial, with the
-    /// attachments (Buffers and long strings) their placeholders refer to.
+    /// attachments (Buffers and long strings) their placeholders refer to. Returns the bytes
+    /// now waiting to be written, these included.
     #[napi]
-    pub fn send(&self, serial: u32, text: String, attachments: Option<Vec<JsAttachment>>) {
-        let attachments = attachments
+    pub fn send(&self, serial: u32, text: String, attachments: Option<Vec<JsAttachment>>) -> f64 {
+        let attachments: Vec<Attachment> = attachments
             .map(|list| {
                 list.into_iter()
                     .map(|a| match a {
@@ -214,11 +289,47 @@ impl NativeConnection {
                     .collect()
             })
             .unwrap_or_default();
+        let bytes = text.len() + attachments.iter().map(|a| a.size().1).sum::<usize>();
+        let messages = 1 + text.bytes().filter(|&b| b == b'\n').count();
+        let backlog = self.outbound.accept(bytes, messages);
         self.command(Command::Send {
             serial,
             text,
             attachments,
+            backlog,
         });
+        self.outbound.bytes() as f64
+    }
+
+    /// Bytes accepted by `send` and not yet written to the socket.
+    #[napi]
+    pub fn buffered_bytes(&self) -> f64 {
+        self.outbound.bytes() as f64
+    }
+
+    /// WAMP messages accepted by `send` and not yet written to the socket.
+    #[napi]
+    pub fn buffered_messages(&self) -> f64 {
+        self.outbound.messages() as f64
+    }
+
+    /// Asks for one `drained` event when the buffered bytes fall to `low_water`; returns the
+    /// buffered bytes now (at or under `low_water`: no event need be awaited).
+    #[napi]
+    pub fn want_drain(&self, low_water: f64) -> f64 {
+        // A number from index.js, validated there; the cast saturates.
+        self.outbound.want_drain(low_water as usize) as f64
+    }
+
+    #[napi]
+    pub fn flow_stats(&self) -> FlowStats {
+        let (queued, peak) = self.inbound.stats();
+        FlowStats {
+            incoming_queued_bytes: queued as f64,
+            incoming_peak_bytes: peak as f64,
+            outgoing_bytes: self.outbound.bytes() as f64,
+            outgoing_messages: self.outbound.messages() as f64,
+        }
     }
 
     #[napi]

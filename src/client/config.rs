@@ -19,8 +19,19 @@ pub struct ConnectionConfig {
     pub connect_timeout: f64,
     /// `AUTOBAHN_DEBUG`: report every WAMP message sent and received (secrets redacted).
     pub debug: bool,
+    /// Bytes of events that may wait for the JavaScript thread before the connection stops
+    /// reading the socket (`incoming_high_water_mark`).
+    #[serde(default = "default_incoming_high_water_mark")]
+    pub incoming_high_water_mark: usize,
     #[serde(flatten)]
     pub retry: RetryConfig,
+}
+
+/// 1 MiB: many batches' worth for small events, little memory for a stalled consumer.
+pub const DEFAULT_INCOMING_HIGH_WATER_MARK: usize = 1 << 20;
+
+fn default_incoming_high_water_mark() -> usize {
+    DEFAULT_INCOMING_HIGH_WATER_MARK
 }
 
 impl ConnectionConfig {

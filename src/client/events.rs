@@ -9,6 +9,7 @@
 //! [1003]                                             a connection attempt starts
 //! [1004, serial, {type, url, protocol}]              transport connected; HELLO sent for session `serial`
 //! [1005, "tx" | "rx", message]                       AUTOBAHN_DEBUG: a WAMP message (secrets redacted)
+//! [1006]                                             outgoing bytes fell to the low-water mark JavaScript waits for
 //! [4, method, extra]                                 CHALLENGE
 //! [8, handle, error, details (, args (, kwargs))]    ERROR reply to a request
 //! [17, handle, publicationId]                        PUBLISHED
@@ -33,6 +34,7 @@ pub const INTERNAL_ERROR: u32 = 1002;
 pub const CONNECTING: u32 = 1003;
 pub const CONNECTED: u32 = 1004;
 pub const DEBUG: u32 = 1005;
+pub const DRAINED: u32 = 1006;
 
 /// The `details` argument of Autobahn's `onclose(reason, details)`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -47,6 +49,10 @@ pub struct CloseDetails {
 pub fn close(reason: &str, details: &CloseDetails) -> String {
     let details = serde_json::to_string(details).unwrap_or_else(|_| "{}".to_string());
     format!("[{CLOSE},{},{details}]", quote(reason))
+}
+
+pub fn drained() -> String {
+    format!("[{DRAINED}]")
 }
 
 pub fn internal_error(message: &str) -> String {

@@ -5,6 +5,7 @@ pub(crate) mod config;
 pub(crate) mod connection;
 pub(crate) mod error;
 pub(crate) mod events;
+pub(crate) mod flow;
 pub(crate) mod retry;
 pub(crate) mod session;
 

@@ -6,19 +6,22 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::sleep;
 
 use super::config::ConnectionConfig;
 use super::events::{self, CloseDetails};
+use super::flow::{Backlog, InboundGate};
 use super::retry::RetrySchedule;
 use super::session::Leave;
 use super::EventSink;
 use crate::wamp::codec::Attachment;
 use crate::wamp::error::TransportError;
 
+mod commands;
 mod failover;
 mod session_run;
+
+pub use commands::{command_channel, CommandReceiver, CommandSender};
 
 use failover::connect_any;
 use session_run::SessionRun;
@@ -32,6 +35,9 @@ pub enum Command {
         serial: u32,
         text: String,
         attachments: Vec<Attachment>,
+        /// Its share of the outgoing count, given back once its messages are written (or
+        /// dropped with the command).
+        backlog: Backlog,
     },
     /// `connection.close(reason, message)`.
     Close {
@@ -67,8 +73,10 @@ enum Attempt {
 
 pub struct Actor {
     config: ConnectionConfig,
-    commands: UnboundedReceiver<Command>,
+    commands: CommandReceiver,
     sink: Arc<dyn EventSink>,
+    /// Events waiting for JavaScript: the socket is read only while they are under the limit.
+    inbound: Arc<InboundGate>,
     serial: Arc<AtomicU32>,
     /// Set by `close()`: never reconnect after this.
     user_closed: bool,
@@ -77,14 +85,17 @@ pub struct Actor {
 impl Actor {
     pub fn new(
         config: ConnectionConfig,
-        commands: UnboundedReceiver<Command>,
+        commands: CommandReceiver,
         sink: Arc<dyn EventSink>,
+        inbound: Arc<InboundGate>,
         serial: Arc<AtomicU32>,
     ) -> Self {
+        inbound.set_limit(config.incoming_high_water_mark);
         Actor {
             config,
             commands,
             sink,
+            inbound,
             serial,
             user_closed: false,
         }

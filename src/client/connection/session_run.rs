@@ -2,12 +2,15 @@
 //! commands from JavaScript, until the transport closes. Each turn delivers the events the core
 //! produced, sends its messages, then waits for a frame, a command or a deadline.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::{Actor, Attempt, Command, DEFAULT_LEAVE_REASON, GOODBYE_TIMEOUT};
 use crate::client::events;
+use crate::client::flow::Backlog;
 use crate::client::session::{Output, SessionCore};
 use crate::wamp::codec::{describe_attachments, Attachment, Codec, Outgoing, ReceivedValue};
 use crate::wamp::transport::{Frame, Received, Transport};
@@ -24,6 +27,11 @@ pub(super) struct SessionRun<'a> {
     /// Values beside the text of the message received; they go to JavaScript with the events
     /// it produced.
     incoming: Vec<ReceivedValue>,
+    /// The outgoing shares of the commands whose messages are in `out.to_router`: they count
+    /// as buffered until those messages are written.
+    unwritten: Vec<Backlog>,
+    /// Frames handed to the transport so far: a write that makes progress is not given up.
+    frames_written: Arc<AtomicUsize>,
     goodbye_deadline: Option<Instant>,
     /// A router that accepts the transport but never answers HELLO must not leave us waiting
     /// forever: the join gets `connect_timeout` too (any answer stops the clock, a CHALLENGE
@@ -61,6 +69,8 @@ impl<'a> SessionRun<'a> {
             out,
             outgoing: Vec::new(),
             incoming: Vec::new(),
+            unwritten: Vec::new(),
+            frames_written: Arc::new(AtomicUsize::new(0)),
             goodbye_deadline: None,
             join_deadline: Some(Instant::now() + join_timeout),
             abandoned: false,
@@ -76,7 +86,7 @@ impl<'a> SessionRun<'a> {
                 Err(ended) => return ended,
             }
             if self.out.close_transport {
-                self.link.close().await;
+                self.close_link().await;
                 if self.abandoned {
                     return Attempt::Abandoned;
                 }
@@ -111,13 +121,39 @@ impl<'a> SessionRun<'a> {
     /// the session core, which fails its request instead (or ends the attempt when it cannot).
     async fn send(&mut self) -> Result<Sent, Attempt> {
         if self.out.to_router.is_empty() {
+            // Handled without a message to send (a stale serial, an error reported).
+            self.unwritten.drain(..).for_each(Backlog::written);
             return Ok(Sent::All);
         }
         let mut refused = Vec::new();
-        let result = self.write_all(&mut refused).await;
+        let interrupts = self.actor.commands.interrupts();
+        let frames_written = self.frames_written.clone();
+        let closing = self.actor.user_closed || self.goodbye_deadline.is_some();
+        // A router that stopped reading would keep the write waiting forever: once the session
+        // is closing, or a close (or a dropped transport) waits behind the write, a write that
+        // makes no progress for as long as a GOODBYE may wait for its answer is given up. One
+        // that progresses goes on, so what was sent before close() still goes out.
+        let stuck = async move {
+            if !closing {
+                interrupts.wait().await;
+            }
+            loop {
+                let before = frames_written.load(Ordering::Relaxed);
+                tokio::time::sleep(GOODBYE_TIMEOUT).await;
+                if frames_written.load(Ordering::Relaxed) == before {
+                    return;
+                }
+            }
+        };
+        let result = tokio::select! {
+            result = self.write_all(&mut refused) => result.map_err(Some),
+            _ = stuck => Err(None),
+        };
         self.outgoing.clear();
-        if let Err(failure) = result {
-            return Err(self.ended(false, Some(failure)));
+        match result {
+            Ok(()) => self.unwritten.drain(..).for_each(Backlog::written),
+            Err(Some(failure)) => return Err(self.ended(false, Some(failure))),
+            Err(None) => return Err(self.interrupted()),
         }
         if refused.is_empty() {
             return Ok(Sent::All);
@@ -128,6 +164,33 @@ impl<'a> SessionRun<'a> {
             }
         }
         Ok(Sent::Replies)
+    }
+
+    /// Closes the transport; the closing handshake is bounded too, since a router that does
+    /// not read would keep it waiting.
+    async fn close_link(&mut self) {
+        let _ = tokio::time::timeout(GOODBYE_TIMEOUT, self.link.close()).await;
+    }
+
+    /// A write stuck on a router that does not read was given up for a `Close` or
+    /// `DropTransport` waiting behind it: the commands waiting are handled (a `Close` marks the close as the
+    /// application's) and the transport is dropped as it is, since a closing handshake would
+    /// wait on the same socket.
+    fn interrupted(&mut self) -> Attempt {
+        while let Some(cmd) = self.actor.commands.try_recv() {
+            self.command(Some(cmd));
+        }
+        self.out = Output::default();
+        let note = "the transport was dropped while a write waited for the router to read";
+        if self.actor.user_closed {
+            Attempt::Ended {
+                was_clean: true,
+                leave: None,
+                note: Some(note.into()),
+            }
+        } else {
+            self.ended(false, Some(note.into()))
+        }
     }
 
     /// Encodes and writes `out.to_router`, then flushes; messages over the transport's limit go
@@ -147,6 +210,7 @@ impl<'a> SessionRun<'a> {
                 continue;
             }
             self.link.feed(frame).await.map_err(|e| e.to_string())?;
+            self.frames_written.fetch_add(1, Ordering::Relaxed);
         }
         self.link.flush().await.map_err(|e| e.to_string())
     }
@@ -173,11 +237,16 @@ impl<'a> SessionRun<'a> {
     }
 
     /// Waits for the next frame, command or deadline. `Some` ends the attempt.
+    /// While the events JavaScript has not yet taken are over the limit, the socket is not read
+    /// (TCP then pushes back on the router); commands and deadlines still are.
     async fn wait(&mut self) -> Option<Attempt> {
         let goodbye = self.goodbye_deadline;
         let join = self.join_deadline;
+        let inbound = self.actor.inbound.clone();
+        let reading = inbound.has_room();
         tokio::select! {
-            received = self.link.recv() => return self.receive(received).await,
+            received = self.link.recv(), if reading => return self.receive(received).await,
+            _ = inbound.room(), if !reading => {}
             cmd = self.actor.commands.recv() => self.command(cmd),
             _ = tokio::time::sleep_until(goodbye.unwrap_or_else(Instant::now)),
                 if goodbye.is_some() => {
@@ -185,7 +254,7 @@ impl<'a> SessionRun<'a> {
                 self.out.close_transport = true;
             }
             _ = tokio::time::sleep_until(join.unwrap_or_else(Instant::now)), if join.is_some() => {
-                self.link.close().await;
+                self.close_link().await;
                 return Some(self.ended(
                     false,
                     Some(format!(
@@ -232,9 +301,11 @@ impl<'a> SessionRun<'a> {
                 serial,
                 text,
                 attachments,
+                backlog,
             }) => {
                 // Commands for an earlier session of this connection are dropped.
                 if serial == self.serial {
+                    self.unwritten.push(backlog);
                     self.outgoing = attachments.into_iter().map(Some).collect();
                     for line in text.split('\n') {
                         if let Err(e) = self.session.on_command(line, &mut self.out) {
