@@ -202,7 +202,13 @@ test('default jitter varies the delay around the nominal value', { timeout: 2000
   for (let i = 0; i < 5; i++) delays.push((await w.next('close')).details.retry_delay);
   delays.pop(); // the last close does not retry
   assert.equal(new Set(delays).size, delays.length, `jittered delays should differ: ${delays}`);
-  for (const d of delays) assert.ok(d > 0.005 && d < 0.015, `delay ${d} is far from 0.01`);
+  // Jitter compounds (as in Autobahn|JS): each delay is the one before times (1 + 0.1 * N(0, 1)),
+  // so bound the first delay and each step, each at five standard deviations.
+  assert.ok(delays[0] > 0.005 && delays[0] < 0.015, `first delay ${delays[0]} is far from 0.01`);
+  for (let i = 1; i < delays.length; i++) {
+    const step = delays[i] / delays[i - 1];
+    assert.ok(step > 0.5 && step < 1.5, `delay ${delays[i]} after ${delays[i - 1]}: a step of ${step}`);
+  }
 });
 
 test('close() during back-off cancels the pending attempt', { timeout: 20000 }, async () => {
