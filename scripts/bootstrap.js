@@ -17,7 +17,9 @@ function run(cmd, args, what) {
 }
 
 function ensureNodeModules() {
-  const needed = ['when', '@napi-rs/cli'];
+  // Every package the project names (a pull may have added one to an existing node_modules).
+  const pkg = require(path.join(root, 'package.json'));
+  const needed = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
   if (needed.every((m) => fs.existsSync(path.join(root, 'node_modules', m, 'package.json')))) return;
   console.log('autobahn: installing npm packages ...');
   // `npm install` with the committed lock file (versions are pinned there). Not `npm ci`: npm 11
