@@ -6,6 +6,7 @@ const { describe, isPlainObject, isThenable, promiseOf, invokeUser, USER_ERROR }
 const { checkUri, checkArgs } = require('./validate.js');
 const { encode, pushResultPayload, pushPayload, callResultValue } = require('./payload.js');
 const { ProgressStream } = require('./progress.js');
+const { requestDeferred } = require('./deferred.js');
 const { sendWamp, prepareTraced, passTraced, nextRequestId, socketOf } = require('./send-wamp.js');
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -196,7 +197,7 @@ class Session {
     if (moreInput) opts.progress = true;
     const handle = this._connection._nextHandle();
     const text = this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
-    const d = this._defer();
+    const d = requestDeferred(this._defer);
     const p = promiseOf(d);
     const req = {
       kind: MSG.CALL,
@@ -354,7 +355,7 @@ class Session {
     const text = this._enc(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
     let result;
     if (ack) {
-      const d = this._defer();
+      const d = requestDeferred(this._defer);
       this._pending.set(handle, { kind: MSG.PUBLISH, d });
       result = promiseOf(d);
     }
@@ -671,7 +672,7 @@ class Session {
       d.caller_authrole,
       d.forward_for
     );
-    details._watch((inv) => this._interruptible.set(invocationId, inv));
+    details._watch(this._interruptible, invocationId);
     if (d.progress) {
       // The first input of a progressive call invocation; the rest arrive on details.input.
       const input = new ProgressStream();
