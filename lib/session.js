@@ -4,8 +4,9 @@ const { MSG, WAMP_FEATURES, PEER_ROLE, isBinaryProtocol } = require('./protocol.
 const { AutobahnError, Result, Publication, Event, Invocation, Subscription, Registration } = require('./classes.js');
 const { describe, isPlainObject, isThenable, promiseOf, invokeUser, USER_ERROR } = require('./util.js');
 const { checkUri, checkArgs } = require('./validate.js');
-const { encode, pushResultPayload, pushPayload, callResultValue } = require('./payload.js');
+const { encode, encodeCommand, pushResultPayload, pushPayload, callResultValue } = require('./payload.js');
 const { ProgressStream } = require('./progress.js');
+const { requestDeferred } = require('./deferred.js');
 const { sendWamp, prepareTraced, passTraced, nextRequestId, socketOf } = require('./send-wamp.js');
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -63,6 +64,16 @@ class Session {
     // A replaced _send_wamp sees the message as an array (see send-wamp.js); else straight to text.
     if (this._send_wamp !== sendWamp) return prepareTraced(this, msg, what);
     return encode(msg, what, this._binary, this._attachments);
+  }
+
+  // `[kind, id, opts(, uri)(, args(, kwargs))]`, as _enc(pushPayload([...], args, kwargs)) would
+  // encode it, with the envelope written directly (see encodeCommand).
+  _encCommand(kind, id, opts, uri, args, kwargs, what) {
+    if (this._send_wamp !== sendWamp) {
+      const head = uri === undefined ? [kind, id, opts] : [kind, id, opts, uri];
+      return prepareTraced(this, pushPayload(head, args, kwargs), what);
+    }
+    return encodeCommand(kind, id, opts, uri, args, kwargs, what, this._binary, this._attachments);
   }
 
   /** Autobahn|JS's transport object: `info`, `serializer.SERIALIZER_ID`, `send()`, `close()`. */
@@ -197,8 +208,8 @@ class Session {
     const handle = this._connection._nextHandle();
     // Refused over the outgoing high-water mark: nothing is encoded, the promise rejects.
     const full = this._connection._flow.refusal('call()');
-    const text = full ? null : this._enc(pushPayload([MSG.CALL, handle, opts, procedure], args, kwargs), 'call()');
-    const d = this._defer();
+    const text = full ? null : this._encCommand(MSG.CALL, handle, opts, procedure, args, kwargs, 'call()');
+    const d = requestDeferred(this._defer);
     const p = promiseOf(d);
     const req = {
       kind: MSG.CALL,
@@ -364,10 +375,10 @@ class Session {
       throw full;
     }
     const handle = ack ? this._connection._nextHandle() : 0;
-    const text = this._enc(pushPayload([MSG.PUBLISH, handle, opts, topic], args, kwargs), 'publish()');
+    const text = this._encCommand(MSG.PUBLISH, handle, opts, topic, args, kwargs, 'publish()');
     let result;
     if (ack) {
-      const d = this._defer();
+      const d = requestDeferred(this._defer);
       this._pending.set(handle, { kind: MSG.PUBLISH, d });
       result = promiseOf(d);
     }
@@ -706,7 +717,7 @@ class Session {
       d.caller_authrole,
       d.forward_for
     );
-    details._watch((inv) => this._interruptible.set(invocationId, inv));
+    details._watch(this._interruptible, invocationId);
     if (d.progress) {
       // The first input of a progressive call invocation; the rest arrive on details.input.
       const input = new ProgressStream();
@@ -753,10 +764,21 @@ class Session {
     if (!this.isOpen) return;
     let text;
     try {
-      const msg = [MSG.YIELD, invocationId, {}];
-      if (value instanceof Result) pushResultPayload(msg, value.args, value.kwargs, 'the Result returned');
-      else msg.push([value === undefined ? null : value]);
-      text = this._enc(msg, `result of '${reg.procedure}'`);
+      if (value instanceof Result) {
+        const msg = pushResultPayload([MSG.YIELD, invocationId, {}], value.args, value.kwargs, 'the Result returned');
+        text = this._enc(msg, `result of '${reg.procedure}'`);
+      } else {
+        const args = [value === undefined ? null : value];
+        text = this._encCommand(
+          MSG.YIELD,
+          invocationId,
+          {},
+          undefined,
+          args,
+          undefined,
+          `result of '${reg.procedure}'`
+        );
+      }
     } catch (e) {
       this._userError(e, USER_ERROR.invocation);
       this._sendRuntimeError(invocationId, e);

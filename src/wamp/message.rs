@@ -237,6 +237,20 @@ impl Payload<'_> {
         ev
     }
 
+    /// The event for JavaScript: what `head` writes (`[kind,ids...,details`, at most
+    /// `head_len` bytes), then `,args(,kwargs)]`, in one string sized for all of it. For the
+    /// events of every call and publication: `head` writes its numbers with [`push_u64`]
+    /// instead of going through `format_args!`, whose formatting machinery was ~7% of the
+    /// engine thread per call.
+    pub fn event_with(&self, head_len: usize, head: impl FnOnce(&mut String)) -> String {
+        let size = head_len + self.args.map_or(0, str::len) + self.kwargs.map_or(0, str::len) + 3;
+        let mut ev = String::with_capacity(size);
+        head(&mut ev);
+        self.append_to(&mut ev);
+        ev.push(']');
+        ev
+    }
+
     /// Appends `,args(,kwargs)` to a JSON array under construction.
     pub fn append_to(&self, out: &mut String) {
         if let Some(a) = self.args {
@@ -248,6 +262,11 @@ impl Payload<'_> {
             }
         }
     }
+}
+
+/// Appends the decimal digits of `n` (the kinds, ids and handles of messages and events).
+pub fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Keys of `Details`/`Options` dicts that the engine acts on. Unknown keys are ignored.
@@ -359,6 +378,27 @@ mod tests {
         assert_eq!(out, r#"[0,[],{"a":1}"#);
         let ev = pl.event(format_args!("[36,{},{}", 7, "{}"), 4);
         assert_eq!(ev, r#"[36,7,{},[],{"a":1}]"#);
+    }
+
+    #[test]
+    fn events_written_with_push_u64_match_the_formatted_ones() {
+        let p = Parts::parse(r#"[36, 1, 2, {}, ["x"], {"k":[1]}]"#).unwrap();
+        let pl = p.payload(4).unwrap();
+        for (sub, publication) in [(0, 1), (7, MAX_ID), (u64::MAX, 10)] {
+            let formatted = pl.event(format_args!("[36,{sub},{publication},{{}}"), 4);
+            let written = pl.event_with(4, |ev| {
+                ev.push('[');
+                push_u64(ev, EVENT);
+                ev.push(',');
+                push_u64(ev, sub);
+                ev.push(',');
+                push_u64(ev, publication);
+                ev.push_str(",{}");
+            });
+            assert_eq!(written, formatted);
+        }
+        let none = Payload::default().event_with(0, |ev| ev.push_str("[50,1,{}"));
+        assert_eq!(none, "[50,1,{}]");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::requests::Removal;
 use super::{Output, SessionCore, HEAD_NUMBERS};
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{self as m, Parts};
+use crate::wamp::message::{self as m, push_u64, Parts};
 
 impl SessionCore {
     pub(super) fn on_published(
@@ -58,9 +58,17 @@ impl SessionCore {
                 "EVENT for unknown subscription {subscription}"
             )));
         }
-        let head = format_args!("[{},{subscription},{publication},{details}", m::EVENT);
         out.to_js
-            .push(payload.event(head, HEAD_NUMBERS + details.len()));
+            .push(payload.event_with(HEAD_NUMBERS + details.len(), |ev| {
+                ev.push('[');
+                push_u64(ev, m::EVENT);
+                ev.push(',');
+                push_u64(ev, subscription);
+                ev.push(',');
+                push_u64(ev, publication);
+                ev.push(',');
+                ev.push_str(details);
+            }));
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::{Output, Pending, SessionCore, State, HEAD_NUMBERS};
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{self as m, quote, Flags, Parts};
+use crate::wamp::message::{self as m, push_u64, quote, Flags, Parts};
 
 impl SessionCore {
     fn new_request_id(&mut self) -> u64 {
@@ -186,9 +186,9 @@ pub(super) struct Removal {
 pub(super) fn rewrite_request(p: &Parts, request: u64, len_hint: usize) -> String {
     let mut msg = String::with_capacity(len_hint + 8);
     msg.push('[');
-    msg.push_str(&p.kind.to_string());
+    push_u64(&mut msg, p.kind);
     msg.push(',');
-    msg.push_str(&request.to_string());
+    push_u64(&mut msg, request);
     for item in &p.items[2..] {
         msg.push(',');
         msg.push_str(item.get());

@@ -4,7 +4,7 @@
 use super::requests::{rewrite_request, Removal};
 use super::{Output, SessionCore, HEAD_NUMBERS};
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{self as m, Flags, Parts};
+use crate::wamp::message::{self as m, push_u64, Flags, Parts};
 
 /// Whether a Details/Options dict says `progress: true` (read only when the key is there).
 fn progress(dict: &str) -> bool {
@@ -24,9 +24,15 @@ impl SessionCore {
         let Some(handle) = self.reply_handle(request, m::CALL, !progress(details), p)? else {
             return Ok(());
         };
-        let head = format_args!("[{},{handle},{details}", m::RESULT);
         out.to_js
-            .push(payload.event(head, HEAD_NUMBERS + details.len()));
+            .push(payload.event_with(HEAD_NUMBERS + details.len(), |ev| {
+                ev.push('[');
+                push_u64(ev, m::RESULT);
+                ev.push(',');
+                push_u64(ev, handle);
+                ev.push(',');
+                ev.push_str(details);
+            }));
         Ok(())
     }
 
@@ -142,9 +148,17 @@ impl SessionCore {
         } else if !input_continues {
             self.streaming_invocations.remove(&request);
         }
-        let head = format_args!("[{},{request},{registration},{details}", m::INVOCATION);
         out.to_js
-            .push(payload.event(head, HEAD_NUMBERS + details.len()));
+            .push(payload.event_with(HEAD_NUMBERS + details.len(), |ev| {
+                ev.push('[');
+                push_u64(ev, m::INVOCATION);
+                ev.push(',');
+                push_u64(ev, request);
+                ev.push(',');
+                push_u64(ev, registration);
+                ev.push(',');
+                ev.push_str(details);
+            }));
         Ok(())
     }
 

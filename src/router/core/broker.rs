@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::router::config::MatchPolicy;
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{quote, Parts, Payload, PUBLISH, SUBSCRIBE, UNSUBSCRIBE};
+use crate::wamp::message::{push_u64, quote, Parts, Payload, PUBLISH, SUBSCRIBE, UNSUBSCRIBE};
 
 use super::authorizer::Action;
 use super::options::{self, PublishOptions, SubscribeOptions};
@@ -136,10 +136,14 @@ impl Broker {
             if !receives(sessions, sid, d) {
                 continue;
             }
-            let ev = d.payload.event(
-                format_args!("[36,{},{},{}", sub.id, d.publication, details),
-                head_len,
-            );
+            let ev = d.payload.event_with(head_len, |ev| {
+                ev.push_str("[36,");
+                push_u64(ev, sub.id);
+                ev.push(',');
+                push_u64(ev, d.publication);
+                ev.push(',');
+                ev.push_str(&details);
+            });
             out.messages.push((sid, ev));
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::router::config::MatchPolicy;
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{quote, type_name, Parts, Payload, CALL, CANCEL, INVOCATION};
+use crate::wamp::message::{push_u64, quote, type_name, Parts, Payload, CALL, CANCEL, INVOCATION};
 
 use super::authorizer::Action;
 use super::options::{self, CallOptions, CancelOptions, ProgressOption};
@@ -125,10 +125,15 @@ impl Realm {
         }
         let inv = callee.next_request();
         let inner = details.get(1..).unwrap_or("");
-        let msg = payload.event(
-            format_args!("[68,{inv},{reg_id},{{{inner}}}"),
-            48 + details.len(),
-        );
+        let msg = payload.event_with(48 + details.len(), |ev| {
+            ev.push_str("[68,");
+            push_u64(ev, inv);
+            ev.push(',');
+            push_u64(ev, reg_id);
+            ev.push_str(",{");
+            ev.push_str(inner);
+            ev.push('}');
+        });
         out.messages.push((callee_id, msg));
         let timer = (opts.timeout > 0).then(|| {
             self.dealer.next_timer = (self.dealer.next_timer + 1) & ((1 << TIMER_REALM_SHIFT) - 1);
@@ -247,7 +252,11 @@ impl Realm {
             return Ok(());
         }
         if let Some(invocation) = self.end_invocation(key) {
-            let msg = payload.event(format_args!("[50,{},{{}}", invocation.call_request), 32);
+            let msg = payload.event_with(32, |ev| {
+                ev.push_str("[50,");
+                push_u64(ev, invocation.call_request);
+                ev.push_str(",{}");
+            });
             out.messages.push((invocation.caller, msg));
         }
         Ok(())
