@@ -226,17 +226,6 @@ pub struct Payload<'a> {
 }
 
 impl Payload<'_> {
-    /// The event for JavaScript: `head` (`[kind,ids...,details`, at most `head_len` bytes),
-    /// then `,args(,kwargs)]`, written into one string sized for all of it.
-    pub fn event(&self, head: std::fmt::Arguments, head_len: usize) -> String {
-        let size = head_len + self.args.map_or(0, str::len) + self.kwargs.map_or(0, str::len) + 3;
-        let mut ev = String::with_capacity(size);
-        let _ = std::fmt::Write::write_fmt(&mut ev, head);
-        self.append_to(&mut ev);
-        ev.push(']');
-        ev
-    }
-
     /// The event for JavaScript: what `head` writes (`[kind,ids...,details`, at most
     /// `head_len` bytes), then `,args(,kwargs)]`, in one string sized for all of it. For the
     /// events of every call and publication: `head` writes its numbers with [`push_u64`]
@@ -249,6 +238,20 @@ impl Payload<'_> {
         self.append_to(&mut ev);
         ev.push(']');
         ev
+    }
+
+    /// `[n0,n1,...,details,args(,kwargs)]`: the shape of EVENT, RESULT and INVOCATION, numbers
+    /// first (the kind, then ids), then a Details dict already in JSON text.
+    pub fn event(&self, numbers: &[u64], details: &str) -> String {
+        // 20 digits and a comma per number at the most, and the opening bracket.
+        self.event_with(1 + 21 * numbers.len() + details.len(), |ev| {
+            ev.push('[');
+            for &n in numbers {
+                push_u64(ev, n);
+                ev.push(',');
+            }
+            ev.push_str(details);
+        })
     }
 
     /// Appends `,args(,kwargs)` to a JSON array under construction.
@@ -376,7 +379,7 @@ mod tests {
         let mut out = String::from("[0");
         pl.append_to(&mut out);
         assert_eq!(out, r#"[0,[],{"a":1}"#);
-        let ev = pl.event(format_args!("[36,{},{}", 7, "{}"), 4);
+        let ev = pl.event(&[36, 7], "{}");
         assert_eq!(ev, r#"[36,7,{},[],{"a":1}]"#);
     }
 
@@ -385,16 +388,8 @@ mod tests {
         let p = Parts::parse(r#"[36, 1, 2, {}, ["x"], {"k":[1]}]"#).unwrap();
         let pl = p.payload(4).unwrap();
         for (sub, publication) in [(0, 1), (7, MAX_ID), (u64::MAX, 10)] {
-            let formatted = pl.event(format_args!("[36,{sub},{publication},{{}}"), 4);
-            let written = pl.event_with(4, |ev| {
-                ev.push('[');
-                push_u64(ev, EVENT);
-                ev.push(',');
-                push_u64(ev, sub);
-                ev.push(',');
-                push_u64(ev, publication);
-                ev.push_str(",{}");
-            });
+            let formatted = format!(r#"[36,{sub},{publication},{{}},["x"],{{"k":[1]}}]"#);
+            let written = pl.event(&[EVENT, sub, publication], "{}");
             assert_eq!(written, formatted);
         }
         let none = Payload::default().event_with(0, |ev| ev.push_str("[50,1,{}"));

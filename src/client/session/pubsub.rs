@@ -1,9 +1,9 @@
 //! Publish and subscribe: PUBLISHED, SUBSCRIBED, UNSUBSCRIBED and EVENT.
 
 use super::requests::Removal;
-use super::{Output, SessionCore, HEAD_NUMBERS};
+use super::{Output, SessionCore};
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{self as m, push_u64, Parts};
+use crate::wamp::message::{self as m, Parts};
 
 impl SessionCore {
     pub(super) fn on_published(
@@ -59,16 +59,7 @@ impl SessionCore {
             )));
         }
         out.to_js
-            .push(payload.event_with(HEAD_NUMBERS + details.len(), |ev| {
-                ev.push('[');
-                push_u64(ev, m::EVENT);
-                ev.push(',');
-                push_u64(ev, subscription);
-                ev.push(',');
-                push_u64(ev, publication);
-                ev.push(',');
-                ev.push_str(details);
-            }));
+            .push(payload.event(&[m::EVENT, subscription, publication], details));
         Ok(())
     }
 }

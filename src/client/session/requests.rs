@@ -106,9 +106,18 @@ impl SessionCore {
         let Some(handle) = self.reply_handle(request, request_kind, true, p)? else {
             return Ok(());
         };
-        let head = format_args!("[{},{handle},{error},{details}", m::ERROR);
-        out.to_js
-            .push(payload.event(head, HEAD_NUMBERS + error.len() + details.len()));
+        out.to_js.push(
+            payload.event_with(HEAD_NUMBERS + error.len() + details.len(), |ev| {
+                ev.push('[');
+                push_u64(ev, m::ERROR);
+                ev.push(',');
+                push_u64(ev, handle);
+                ev.push(',');
+                ev.push_str(error);
+                ev.push(',');
+                ev.push_str(details);
+            }),
+        );
         Ok(())
     }
 

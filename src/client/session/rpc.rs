@@ -2,9 +2,9 @@
 //! callee (REGISTERED, UNREGISTERED, INVOCATION, INTERRUPT, YIELD and the callee's ERROR).
 
 use super::requests::{rewrite_request, Removal};
-use super::{Output, SessionCore, HEAD_NUMBERS};
+use super::{Output, SessionCore};
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{self as m, push_u64, Flags, Parts};
+use crate::wamp::message::{self as m, Flags, Parts};
 
 /// Whether a Details/Options dict says `progress: true` (read only when the key is there).
 fn progress(dict: &str) -> bool {
@@ -24,15 +24,7 @@ impl SessionCore {
         let Some(handle) = self.reply_handle(request, m::CALL, !progress(details), p)? else {
             return Ok(());
         };
-        out.to_js
-            .push(payload.event_with(HEAD_NUMBERS + details.len(), |ev| {
-                ev.push('[');
-                push_u64(ev, m::RESULT);
-                ev.push(',');
-                push_u64(ev, handle);
-                ev.push(',');
-                ev.push_str(details);
-            }));
+        out.to_js.push(payload.event(&[m::RESULT, handle], details));
         Ok(())
     }
 
@@ -149,16 +141,7 @@ impl SessionCore {
             self.streaming_invocations.remove(&request);
         }
         out.to_js
-            .push(payload.event_with(HEAD_NUMBERS + details.len(), |ev| {
-                ev.push('[');
-                push_u64(ev, m::INVOCATION);
-                ev.push(',');
-                push_u64(ev, request);
-                ev.push(',');
-                push_u64(ev, registration);
-                ev.push(',');
-                ev.push_str(details);
-            }));
+            .push(payload.event(&[m::INVOCATION, request, registration], details));
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::router::config::MatchPolicy;
 use crate::wamp::error::ProtocolViolation;
-use crate::wamp::message::{push_u64, quote, Parts, Payload, PUBLISH, SUBSCRIBE, UNSUBSCRIBE};
+use crate::wamp::message::{quote, Parts, Payload, PUBLISH, SUBSCRIBE, UNSUBSCRIBE};
 
 use super::authorizer::Action;
 use super::options::{self, PublishOptions, SubscribeOptions};
@@ -131,19 +131,11 @@ impl Broker {
         out: &mut Output,
     ) {
         let details = event_details(sub, d);
-        let head_len = 48 + details.len();
         for &sid in receivers {
             if !receives(sessions, sid, d) {
                 continue;
             }
-            let ev = d.payload.event_with(head_len, |ev| {
-                ev.push_str("[36,");
-                push_u64(ev, sub.id);
-                ev.push(',');
-                push_u64(ev, d.publication);
-                ev.push(',');
-                ev.push_str(&details);
-            });
+            let ev = d.payload.event(&[36, sub.id, d.publication], &details);
             out.messages.push((sid, ev));
         }
     }

@@ -185,10 +185,7 @@ impl Realm {
         } else {
             "{}"
         };
-        let msg = payload.event(
-            format_args!("[68,{},{},{details}", key.1, invocation.registration),
-            64,
-        );
+        let msg = payload.event(&[68, key.1, invocation.registration], details);
         out.messages.push((key.0, msg));
         Ok(())
     }
@@ -243,20 +240,13 @@ impl Realm {
         if opts.progress {
             // A progressive result for a caller that did not ask for them is not forwarded.
             if invocation.caller_progress {
-                let msg = payload.event(
-                    format_args!("[50,{},{{\"progress\":true}}", invocation.call_request),
-                    48,
-                );
+                let msg = payload.event(&[50, invocation.call_request], "{\"progress\":true}");
                 out.messages.push((invocation.caller, msg));
             }
             return Ok(());
         }
         if let Some(invocation) = self.end_invocation(key) {
-            let msg = payload.event_with(32, |ev| {
-                ev.push_str("[50,");
-                push_u64(ev, invocation.call_request);
-                ev.push_str(",{}");
-            });
+            let msg = payload.event(&[50, invocation.call_request], "{}");
             out.messages.push((invocation.caller, msg));
         }
         Ok(())
@@ -284,10 +274,12 @@ impl Realm {
         let Some(invocation) = self.end_invocation((sid, inv)) else {
             return self.unknown_invocation(sid, inv, "ERROR");
         };
-        let msg = payload.event(
-            format_args!("[8,48,{},{{}},{error_uri}", invocation.call_request),
-            40 + error_uri.len(),
-        );
+        let msg = payload.event_with(40 + error_uri.len(), |ev| {
+            ev.push_str("[8,48,");
+            push_u64(ev, invocation.call_request);
+            ev.push_str(",{},");
+            ev.push_str(error_uri);
+        });
         out.messages.push((invocation.caller, msg));
         Ok(())
     }
