@@ -182,6 +182,69 @@ describe('payloads under each serializer', () => {
   });
 });
 
+describe('large values between serializers', () => {
+  // Large byte values and long strings from a MessagePack or CBOR peer travel through our router
+  // beside the message rather than inside it; these cover every way back to JSON and binary peers,
+  // including the payloads a router keeps (retained events, testaments).
+  const big = () => ({ bytes: crypto.randomBytes(200 * 1024), text: 'long ☃ "text"\n'.repeat(3000), small: crypto.randomBytes(1500) });
+  const same = (got, sent, what) => {
+    assert.ok(Buffer.isBuffer(got[0]) && got[0].equals(sent.bytes), `${what}: the bytes`);
+    assert.equal(got[1], sent.text, `${what}: the string`);
+    assert.ok(Buffer.isBuffer(got[2]) && got[2].equals(sent.small), `${what}: the small bytes`);
+  };
+
+  it('calls: every caller serializer to every callee serializer, and the results back', T, async () => {
+    const callees = {};
+    for (const name of Object.keys(SERIALIZERS)) {
+      const { session } = await open(name);
+      callees[name] = uniqueUri(`bigcross.${name}`);
+      await session.register(callees[name], (args) => {
+        // What the callee received, back with one more value of its own
+        return new autobahn.Result([...args, Buffer.from(args[0].subarray(0, 4096))]);
+      });
+    }
+    for (const caller of Object.keys(SERIALIZERS)) {
+      const { session } = await open(caller);
+      for (const callee of Object.keys(SERIALIZERS)) {
+        const sent = big();
+        const res = await session.call(callees[callee], [sent.bytes, sent.text, sent.small]);
+        same(res.args, sent, `${caller} -> ${callee}`);
+        assert.ok(res.args[3].equals(sent.bytes.subarray(0, 4096)), `${callee} -> ${caller}: the callee's own bytes`);
+      }
+    }
+  });
+
+  it('a retained event and a testament from a msgpack publisher reach json, msgpack and cbor subscribers', T, async () => {
+    const { session: publisher } = await open('msgpack');
+    const retained = uniqueUri('bigretained');
+    const sent = big();
+    await publisher.publish(retained, [sent.bytes, sent.text, sent.small], {}, { acknowledge: true, retain: true });
+    for (const name of Object.keys(SERIALIZERS)) {
+      const { session } = await open(name);
+      const got = deferred();
+      await session.subscribe(retained, (args, kwargs, details) => got.resolve({ args, details }), { get_retained: true });
+      const ev = await withTimeout(got.promise, 5000, `retained event for ${name}`);
+      assert.equal(ev.details.retained, true);
+      same(ev.args, sent, `retained event to ${name}`);
+    }
+
+    const { connection, session: leaving } = await open('msgpack');
+    const will = uniqueUri('bigtestament');
+    const last = big();
+    const got = {};
+    for (const name of Object.keys(SERIALIZERS)) {
+      const { session } = await open(name);
+      got[name] = deferred();
+      await session.subscribe(will, (args) => got[name].resolve(args));
+    }
+    await leaving.call('wamp.session.add_testament', [will, [last.bytes, last.text, last.small], {}]);
+    connection.close();
+    for (const name of Object.keys(SERIALIZERS)) {
+      same(await withTimeout(got[name].promise, 5000, `testament for ${name}`), last, `testament to ${name}`);
+    }
+  });
+});
+
 describe('64-bit integers', () => {
   const BIG = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n, -(2n ** 53n) - 1n];
 

@@ -283,8 +283,8 @@ impl NativeConnection {
             .map(|list| {
                 list.into_iter()
                     .map(|a| match a {
-                        Either::A(b) => Attachment::Bytes(b.to_vec()),
-                        Either::B(t) => Attachment::Text(t),
+                        Either::A(b) => Attachment::Bytes(b.to_vec().into()),
+                        Either::B(t) => Attachment::text(t),
                     })
                     .collect()
             })

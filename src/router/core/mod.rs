@@ -10,9 +10,11 @@
 //! closes the transports listed in `Output::closes` after their messages are written.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::config::{RoleConfig, RouterConfig};
+use crate::wamp::codec::{inline_received, ReceivedValue};
 use crate::wamp::message::{self as wamp_msg, quote, Parts};
 
 mod authorizer;
@@ -60,11 +62,20 @@ pub struct Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerKey(pub u64);
 
+/// The large values of a received message that travel beside its text (byte values and long
+/// strings from a MessagePack or CBOR peer; `wamp::codec` attachments): the text holds
+/// placeholders for them, so the router routes a small text and hands the values on without
+/// transcoding them.
+pub type Attached = Option<Arc<[ReceivedValue]>>;
+
 /// What one step of the core produced.
 #[derive(Debug, Default)]
 pub struct Output {
     /// Messages (JSON text) to send, in order, per target session.
     pub messages: Vec<(SessionId, String)>,
+    /// The attachments of the message this step handled: its messages above may hold their
+    /// placeholders (a payload is passed on as it came), so each goes out with them.
+    pub attached: Attached,
     /// Sessions whose transport is to be closed once their messages above are written. The
     /// core has already removed them (as if `leave` had been called).
     pub closes: Vec<SessionId>,
@@ -80,6 +91,7 @@ impl Output {
         self.closes.clear();
         self.timers.clear();
         self.log.clear();
+        self.attached = None;
     }
 }
 
@@ -93,6 +105,21 @@ const ROUTER_ROLES: &str = concat!(
     r#""pattern_based_registration":true,"shared_registration":true,"registration_revocation":true,"#,
     r#""session_meta_api":true,"registration_meta_api":true,"testament_meta_api":true}}}"#
 );
+
+/// Whether the router only passes this message's payload on (to a subscriber, callee or
+/// caller) rather than keeping it or reading it: a PUBLISH that is not retained, a CALL of a
+/// procedure outside the router's own `wamp.` namespace, YIELD and ERROR.
+fn passes_payload_on(parts: &Parts) -> bool {
+    match parts.kind {
+        wamp_msg::YIELD | wamp_msg::ERROR => true,
+        // Any mention of retain counts: a false one costs only the inlining.
+        wamp_msg::PUBLISH => !parts.raw(2).is_some_and(|o| o.contains("\"retain\"")),
+        wamp_msg::CALL => parts
+            .raw(3)
+            .is_some_and(|procedure| !procedure.starts_with("\"wamp.")),
+        _ => false,
+    }
+}
 
 /// What became of a session after one of its messages.
 enum Flow {
@@ -220,11 +247,40 @@ impl RouterCore {
 
     /// One message from a joined session.
     pub fn handle(&mut self, session: SessionId, text: &str, out: &mut Output) {
+        self.handle_attached(session, text, None, out);
+    }
+
+    /// One message from a joined session, with the values attached to it. A payload that is
+    /// only passed on keeps them beside the text; one the router keeps or reads itself
+    /// (retained events, calls to the router's own procedures such as testaments) has them put
+    /// back inline first, so that nothing kept refers to another message's attachments.
+    pub fn handle_attached(
+        &mut self,
+        session: SessionId,
+        text: &str,
+        attached: Attached,
+        out: &mut Output,
+    ) {
         let Some(&realm_idx) = self.session_realm.get(&session) else {
             return;
         };
         let realm = &mut self.realms[realm_idx];
-        let flow = Parts::parse(text).and_then(|parts| dispatch(realm, session, &parts, out));
+        let mut inlined = String::new();
+        let flow = Parts::parse(text).and_then(|parts| match attached {
+            Some(values) if !passes_payload_on(&parts) => {
+                inlined = inline_received(text, &values).map_err(|e| {
+                    crate::wamp::error::ProtocolViolation::new(format!(
+                        "cannot read the message: {e}"
+                    ))
+                })?;
+                let parts = Parts::parse(&inlined)?;
+                dispatch(realm, session, &parts, out)
+            }
+            attached => {
+                out.attached = attached;
+                dispatch(realm, session, &parts, out)
+            }
+        });
         match flow {
             Ok(Flow::Continue) => {}
             Ok(Flow::Goodbye(reason)) => {
@@ -434,6 +490,51 @@ mod tests {
     use super::*;
     use crate::wamp::message::MAX_ID;
     use serde_json::json;
+
+    #[test]
+    fn attached_values_are_passed_on_but_never_kept() {
+        let mut kit = Kit::new();
+        let p = kit.join("p");
+        let s = kit.join("s");
+        kit.send(s, r#"[32,1,{},"com.t"]"#);
+        let attached = || -> Attached {
+            Some(vec![ReceivedValue::Bytes(bytes::Bytes::from_static(&[1, 2, 3]))].into())
+        };
+        // Passed on: the event keeps the placeholder, and the step carries the values.
+        let sent = kit.send_attached(p, r#"[16,1,{},"com.t",["\u0000#0"]]"#, attached());
+        assert_eq!(sent[0].1[4], json!(["\u{0}#0"]));
+        assert!(kit.out.attached.is_some());
+        // Kept (retained): the values go inline before the broker sees the message, so the event
+        // and the retained copy stand on their own.
+        let sent = kit.send_attached(
+            p,
+            r#"[16,2,{"retain":true},"com.t",["\u0000#0"]]"#,
+            attached(),
+        );
+        assert_eq!(sent[0].1[4], json!(["\u{0}AQID"]));
+        assert!(kit.out.attached.is_none());
+        let late = kit.join("late");
+        let sent = kit.send(late, r#"[32,1,{"get_retained":true},"com.t"]"#);
+        assert_eq!(sent[1].1[4], json!(["\u{0}AQID"]));
+        // Read by the router itself (a testament): inline too.
+        let sent = kit.send_attached(
+            p,
+            r#"[48,3,{},"wamp.session.add_testament",["com.t",["\u0000#0"],{}]]"#,
+            attached(),
+        );
+        assert_eq!(sent[0].1[0], 50, "{sent:?}");
+        let sent = kit.leave(p);
+        let will = sent.iter().find(|(to, m)| *to == s && m[0] == 36);
+        assert_eq!(will.map(|(_, m)| m[4].clone()), Some(json!(["\u{0}AQID"])));
+        // A placeholder without its value is the sender's protocol violation.
+        let q = kit.join("q");
+        let sent = kit.send_attached(
+            q,
+            r#"[16,4,{"retain":true},"com.t",["\u0000#5"]]"#,
+            attached(),
+        );
+        assert_eq!(sent[0].1[0], 3);
+    }
 
     #[test]
     fn welcome_reports_the_session_and_the_router_features() {

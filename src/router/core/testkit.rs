@@ -76,6 +76,19 @@ impl Kit {
         self.sent()
     }
 
+    /// Feeds one message with attached values (placeholders `"\u0000#i"` in `text`).
+    pub fn send_attached(
+        &mut self,
+        session: SessionId,
+        text: &str,
+        attached: super::Attached,
+    ) -> Vec<(SessionId, Value)> {
+        self.out.clear();
+        self.core
+            .handle_attached(session, text, attached, &mut self.out);
+        self.sent()
+    }
+
     pub fn leave(&mut self, session: SessionId) -> Vec<(SessionId, Value)> {
         self.out.clear();
         self.core.leave(session, &mut self.out);

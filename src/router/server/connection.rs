@@ -7,13 +7,13 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use super::hub::{self, Link};
+use super::hub::{self, Link, Routed};
 use super::{AuthRequest, LogLevel, Shared};
 use crate::router::auth::{Admitted, Handshake, Hello, Step};
 use crate::router::config::AuthConfig;
-use crate::router::core::{JoinRequest, SessionId};
+use crate::router::core::{Attached, JoinRequest, SessionId};
 use crate::router::json_numbers::plain_big_integers;
-use crate::wamp::codec::Codec;
+use crate::wamp::codec::{Codec, Outgoing};
 use crate::wamp::message::{self as wamp_msg, quote, Parts};
 use crate::wamp::transport::accept::{self, Endpoint, ListenerKind};
 use crate::wamp::transport::stream::Stream;
@@ -124,12 +124,17 @@ struct Connection {
 
 impl Connection {
     /// Encodes and queues one message (JSON text) on the transport; `flush` sends.
-    async fn feed(&mut self, text: String) -> bool {
+    async fn feed(&mut self, text: String, attached: &Attached) -> bool {
         let text = match self.codec {
             Codec::Json => plain_big_integers(text),
             _ => text,
         };
-        let frame = match self.codec.encode(text, &mut Vec::new()) {
+        // Shared, not copied: a value that goes to many sessions is one buffer.
+        let mut values: Outgoing = attached
+            .as_deref()
+            .map(|values| values.iter().map(|v| Some(v.into())).collect())
+            .unwrap_or_default();
+        let frame = match self.codec.encode(text, &mut values) {
             Ok(f) => f,
             Err(e) => {
                 self.shared.log(
@@ -156,7 +161,7 @@ impl Connection {
     }
 
     async fn send(&mut self, text: String) -> bool {
-        self.feed(text).await && self.link.flush().await.is_ok()
+        self.feed(text, &None).await && self.link.flush().await.is_ok()
     }
 
     /// ABORT with a reason and message, then close.
@@ -170,14 +175,16 @@ impl Connection {
     /// (the connection is then closed).
     async fn next_text(&mut self) -> Option<String> {
         match self.link.recv().await {
-            Received::Frame(frame) => self.decode(frame).await,
+            Received::Frame(frame) => self.decode(frame, false).await.map(|(text, _)| text),
             Received::Closed { .. } => None,
         }
     }
 
     /// A frame as JSON text; None when it is refused (too large, undecodable: answered and
-    /// closed already).
-    async fn decode(&mut self, frame: Frame) -> Option<String> {
+    /// closed already). With `attach`, the large values of a MessagePack or CBOR frame stay
+    /// beside the text (under JSON they are text already, and most peers are JSON ones, to
+    /// whom they would go back inline).
+    async fn decode(&mut self, frame: Frame, attach: bool) -> Option<(String, Attached)> {
         if frame.len() > self.max_message_size {
             let why = format!(
                 "message of {} bytes exceeds the limit of {} bytes",
@@ -191,8 +198,10 @@ impl Connection {
             self.link.close_with(CLOSE_TOO_LARGE, &why).await;
             return None;
         }
-        match self.codec.decode(frame, None) {
-            Ok(text) => Some(text),
+        let mut values = Vec::new();
+        let take = (attach && self.codec != Codec::Json).then_some(&mut values);
+        match self.codec.decode(frame, take) {
+            Ok(text) => Some((text, (!values.is_empty()).then(|| values.into()))),
             Err(e) => {
                 self.abort("wamp.error.protocol_violation", &e.to_string())
                     .await;
@@ -207,7 +216,7 @@ impl Connection {
         &mut self,
         auth: Option<&AuthConfig>,
         transport: serde_json::Value,
-    ) -> Option<(SessionId, mpsc::Receiver<String>, CancellationToken)> {
+    ) -> Option<(SessionId, mpsc::Receiver<Routed>, CancellationToken)> {
         let text = self.next_text().await?;
         let (hello, roles) = match parse_hello(&text) {
             Ok(h) => h,
@@ -278,7 +287,7 @@ impl Connection {
         a: Admitted,
         roles: String,
         transport: serde_json::Value,
-    ) -> Option<(SessionId, mpsc::Receiver<String>, CancellationToken)> {
+    ) -> Option<(SessionId, mpsc::Receiver<Routed>, CancellationToken)> {
         let request = JoinRequest {
             realm,
             authid: a.authid,
@@ -308,7 +317,7 @@ impl Connection {
     async fn run(
         mut self,
         session: SessionId,
-        mut rx: mpsc::Receiver<String>,
+        mut rx: mpsc::Receiver<Routed>,
         cancel: CancellationToken,
     ) {
         let abort = self.shared.abort.clone();
@@ -321,9 +330,9 @@ impl Connection {
                     return;
                 }
                 next = rx.recv() => match next {
-                    Some(text) => {
+                    Some(routed) => {
                         let written = tokio::select! {
-                            ok = self.write_batch(text, &mut rx) => ok,
+                            ok = self.write_batch(routed, &mut rx) => ok,
                             _ = cancel.cancelled() => return,
                             _ = abort.cancelled() => false,
                         };
@@ -343,8 +352,10 @@ impl Connection {
                     }
                 },
                 received = self.link.recv() => match received {
-                    Received::Frame(frame) => match self.decode(frame).await {
-                        Some(text) => hub::handle(&self.shared, session, &text),
+                    Received::Frame(frame) => match self.decode(frame, true).await {
+                        Some((text, attached)) => {
+                            hub::handle(&self.shared, session, &text, attached);
+                        }
                         None => {
                             hub::leave(&self.shared, session);
                             return;
@@ -360,14 +371,14 @@ impl Connection {
     }
 
     /// Writes `first` and whatever else is queued already, then flushes once.
-    async fn write_batch(&mut self, first: String, rx: &mut mpsc::Receiver<String>) -> bool {
-        if !self.feed(first).await {
+    async fn write_batch(&mut self, first: Routed, rx: &mut mpsc::Receiver<Routed>) -> bool {
+        if !self.feed(first.text, &first.attached).await {
             return false;
         }
         for _ in 0..256 {
             match rx.try_recv() {
-                Ok(text) => {
-                    if !self.feed(text).await {
+                Ok(routed) => {
+                    if !self.feed(routed.text, &routed.attached).await {
                         return false;
                     }
                 }

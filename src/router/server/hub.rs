@@ -9,12 +9,20 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 
 use super::{LogLevel, Shared};
-use crate::router::core::{JoinRequest, Output, Refusal, RouterCore, SessionId, TimerKey};
+use crate::router::core::{
+    Attached, JoinRequest, Output, Refusal, RouterCore, SessionId, TimerKey,
+};
 
-/// A joined session's way out: its queue of messages (JSON text) and the token that ends its
-/// connection at once.
+/// A message on its way to a session: JSON text, and the values its placeholders stand for.
+pub(super) struct Routed {
+    pub text: String,
+    pub attached: Attached,
+}
+
+/// A joined session's way out: its queue of messages and the token that ends its connection
+/// at once.
 pub(super) struct Link {
-    pub tx: mpsc::Sender<String>,
+    pub tx: mpsc::Sender<Routed>,
     pub cancel: CancellationToken,
 }
 
@@ -54,7 +62,9 @@ impl Hub {
             let mut full: Vec<SessionId> = Vec::new();
             for (session, text) in out.messages.drain(..) {
                 if let Some(link) = self.links.get(&session) {
-                    if let Err(TrySendError::Full(_)) = link.tx.try_send(text) {
+                    let attached = out.attached.clone();
+                    if let Err(TrySendError::Full(_)) = link.tx.try_send(Routed { text, attached })
+                    {
                         if !full.contains(&session) {
                             full.push(session);
                         }
@@ -135,9 +145,11 @@ pub(super) fn join(
     })
 }
 
-/// One message from a joined session.
-pub(super) fn handle(shared: &Arc<Shared>, session: SessionId, text: &str) {
-    run(shared, |hub, out| hub.core.handle(session, text, out));
+/// One message from a joined session, with the values attached to it.
+pub(super) fn handle(shared: &Arc<Shared>, session: SessionId, text: &str, attached: Attached) {
+    run(shared, |hub, out| {
+        hub.core.handle_attached(session, text, attached, out);
+    });
 }
 
 /// The session's transport is gone.

@@ -20,11 +20,28 @@ pub const ATTACH_MIN_LEN: usize = 1024;
 /// value of their own.
 pub const ATTACH_MIN_TEXT_LEN: usize = 16 * 1024;
 
-/// A value that travels beside the JSON text.
+/// A value that travels beside the JSON text. Both kinds share their buffer when cloned, so
+/// one received value can go out to many peers (the router's fan-out) without copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attachment {
-    Bytes(Vec<u8>),
-    Text(String),
+    Bytes(Bytes),
+    /// Always valid UTF-8.
+    Text(Bytes),
+}
+
+impl Attachment {
+    pub fn text(s: String) -> Attachment {
+        Attachment::Text(Bytes::from(s.into_bytes()))
+    }
+}
+
+impl From<&ReceivedValue> for Attachment {
+    fn from(value: &ReceivedValue) -> Attachment {
+        match value {
+            ReceivedValue::Bytes(b) => Attachment::Bytes(b.clone()),
+            ReceivedValue::Text(t) => Attachment::Text(t.clone()),
+        }
+    }
 }
 
 /// Attachments sent from JavaScript, by placeholder index. Each is taken once.

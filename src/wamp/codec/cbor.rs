@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::json::{
     parse_json, push_bytes, push_key_of, push_list, push_map, to_json_text, JsonOut,
 };
-use super::markers::{push_float, push_integer, push_quoted, unmark, Marked};
+use super::markers::{attached_str, push_float, push_integer, push_quoted, unmark, Marked};
 use super::{decode_err, encode_err, CodecError, MAX_NESTING};
 
 /// CBOR -> JSON text; with `attachments`, large byte values go there instead of inline.
@@ -97,7 +97,7 @@ pub(super) fn json_to_cbor_value(
             }
         }
         Json::String(s) => match unmark(s, att, "cbor")? {
-            Marked::Bytes(b) => V::Bytes(b),
+            Marked::Bytes(b) => V::Bytes(b.into()),
             Marked::Int(i) => V::Integer(ciborium::value::Integer::try_from(i).map_err(|_| {
                 CodecError::IntegerTooLarge {
                     codec: "cbor",
@@ -105,7 +105,7 @@ pub(super) fn json_to_cbor_value(
                 }
             })?),
             Marked::Text(t) => V::Text(t.to_string()),
-            Marked::OwnedText(t) => V::Text(t),
+            Marked::AttachedText(t) => V::Text(attached_str(&t, "cbor")?.to_string()),
         },
         Json::Array(items) => V::Array(
             items

@@ -11,7 +11,7 @@ use super::attachments::{
     placeholders, push_placeholder, share_or_copy, take_attachment, Attachment, Outgoing,
     ReceivedValue, ATTACH_MIN_LEN, ATTACH_MIN_TEXT_LEN, PLACEHOLDER,
 };
-use super::markers::{push_base64, push_quoted, BIGINT_MARK, BYTES_MARK};
+use super::markers::{attached_str, push_base64, push_quoted, BIGINT_MARK, BYTES_MARK};
 use super::{encode_err, CodecError, MAX_NESTING};
 
 /// The JSON text being written from a decoded message, and where large byte values go when the
@@ -162,7 +162,7 @@ pub fn inline_attachments(json: String, attachments: &mut Outgoing) -> Result<St
             Attachment::Text(text) => {
                 // The whole placeholder, quotes included, becomes the string.
                 out.push_str(&json[copied..start - PLACEHOLDER.len()]);
-                push_quoted(&mut out, &text);
+                push_quoted(&mut out, attached_str(&text, "json")?);
                 copied = end + 1;
             }
         }
@@ -387,9 +387,9 @@ mod tests {
     #[test]
     fn json_gets_its_attachments_inline() {
         let mut out: Outgoing = vec![
-            Some(Attachment::Bytes(vec![0xff; 4])),
-            Some(Attachment::Bytes(vec![1, 2, 3])),
-            Some(Attachment::Text("say \"hi\"\n".into())),
+            Some(Attachment::Bytes(vec![0xff; 4].into())),
+            Some(Attachment::Bytes(vec![1, 2, 3].into())),
+            Some(Attachment::text("say \"hi\"\n".into())),
         ];
         // The second placeholder-like text is inside a string (after an escaped quote): kept.
         let json = r#"[1,"\u0000#1",{"s":"a\"\u0000#0","b":"\u0000#0"},"\u0000#2"]"#.to_string();

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use bytes::Bytes;
 
 use super::attachments::{take_attachment, Attachment, Outgoing, ATTACHMENT_MARK};
 use super::CodecError;
@@ -26,6 +27,11 @@ pub(super) fn push_quoted(out: &mut String, s: &str) {
     let _ = serde_json::to_writer(&mut buf, s);
     // Valid UTF-8: `out` was, and the escaped text of a &str is.
     *out = String::from_utf8(buf).unwrap_or_default();
+}
+
+/// An attached string's text (attachments of strings are UTF-8 by construction).
+pub(super) fn attached_str<'a>(t: &'a [u8], codec: &'static str) -> Result<&'a str, CodecError> {
+    std::str::from_utf8(t).map_err(|_| super::encode_err(codec, "an attached string is not UTF-8"))
 }
 
 pub(super) fn push_integer(out: &mut String, v: i128) {
@@ -56,10 +62,11 @@ pub(super) fn push_base64(out: &mut String, b: &[u8]) {
 
 /// A marked string from the JSON side, as what it stands for.
 pub(super) enum Marked<'a> {
-    Bytes(Vec<u8>),
+    Bytes(Bytes),
     Int(i128),
     Text(&'a str),
-    OwnedText(String),
+    /// An attached string: UTF-8.
+    AttachedText(Bytes),
 }
 
 pub(super) fn unmark<'a>(
@@ -71,11 +78,11 @@ pub(super) fn unmark<'a>(
         if let Some(index) = rest.strip_prefix(ATTACHMENT_MARK) {
             return take_attachment(index, attachments, codec).map(|a| match a {
                 Attachment::Bytes(b) => Marked::Bytes(b),
-                Attachment::Text(t) => Marked::OwnedText(t),
+                Attachment::Text(t) => Marked::AttachedText(t),
             });
         }
         if let Ok(bytes) = BASE64.decode(rest) {
-            return Ok(Marked::Bytes(bytes));
+            return Ok(Marked::Bytes(Bytes::from(bytes)));
         }
     } else if let Some(digits) = s.strip_prefix(BIGINT_MARK) {
         if let Ok(v) = digits.parse::<i128>() {

@@ -127,6 +127,13 @@ impl Codec {
     }
 }
 
+/// `json` with the placeholders of `attached` replaced by the values themselves, in the JSON
+/// form (bytes as U+0000 + Base64, strings escaped): a text that stands on its own.
+pub fn inline_received(json: &str, attached: &[ReceivedValue]) -> Result<String, CodecError> {
+    let mut outgoing: Outgoing = attached.iter().map(|v| Some(v.into())).collect();
+    json::inline_attachments(json.to_string(), &mut outgoing)
+}
+
 fn json_text(
     text: String,
     attachments: Option<&mut Vec<ReceivedValue>>,

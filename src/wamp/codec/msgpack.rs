@@ -294,7 +294,11 @@ pub(super) fn write_msgpack(
                 }
             }
             Marked::Text(t) => e::write_str(out, t).map_err(val)?,
-            Marked::OwnedText(t) => e::write_str(out, &t).map_err(val)?,
+            Marked::AttachedText(t) => {
+                // UTF-8 already: the bytes go out as they are.
+                e::write_str_len(out, len32(t.len())?).map_err(val)?;
+                out.extend_from_slice(&t);
+            }
         },
         Json::Array(items) => {
             e::write_array_len(out, len32(items.len())?).map_err(val)?;
@@ -395,7 +399,7 @@ mod tests {
         let small = vec![9u8; 1500];
         let json = r#"["\u0000#0"]"#;
         let frame = bytes::Bytes::from(
-            json_to_msgpack(json, &mut vec![Some(Attachment::Bytes(big.clone()))]).unwrap(),
+            json_to_msgpack(json, &mut vec![Some(Attachment::Bytes(big.clone().into()))]).unwrap(),
         );
         let mut incoming = Vec::new();
         msgpack_to_json(&frame, Some(&mut incoming)).unwrap();
@@ -413,8 +417,8 @@ mod tests {
         // rest of the frame alive.
         let json = r#"["\u0000#0","\u0000#1"]"#;
         let mut out = vec![
-            Some(Attachment::Bytes(small.clone())),
-            Some(Attachment::Text("t".repeat(20_000))),
+            Some(Attachment::Bytes(small.clone().into())),
+            Some(Attachment::text("t".repeat(20_000))),
         ];
         let frame = bytes::Bytes::from(json_to_msgpack(json, &mut out).unwrap());
         let mut incoming = Vec::new();

@@ -91,7 +91,7 @@ fn malformed_input_is_an_error_not_a_panic() {
 
 #[test]
 fn large_bytes_and_strings_travel_as_attachments_beside_the_text() {
-    use Attachment::{Bytes, Text};
+    use Attachment::Bytes;
     let big: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
     let long = "a \"quoted\" line\n ☃ ".repeat(1000);
     // Outgoing: placeholders take their values from the attachments, in any order.
@@ -104,9 +104,9 @@ fn large_bytes_and_strings_travel_as_attachments_beside_the_text() {
         (json_to_cbor, cbor_to_json),
     ] {
         let mut out: Outgoing = vec![
-            Some(Bytes(big.clone())),
-            Some(Bytes(big[..2000].to_vec())),
-            Some(Text(long.clone())),
+            Some(Bytes(big.clone().into())),
+            Some(Bytes(big[..2000].to_vec().into())),
+            Some(Attachment::text(long.clone())),
         ];
         let wire = enc(json, &mut out).unwrap();
         assert!(out.iter().all(Option::is_none), "each attachment is used");
@@ -151,7 +151,7 @@ fn large_bytes_and_strings_travel_as_attachments_beside_the_text() {
 
 #[test]
 fn a_placeholder_without_its_attachment_is_an_error() {
-    let mut none: Outgoing = vec![Some(Attachment::Bytes(vec![1]))];
+    let mut none: Outgoing = vec![Some(Attachment::Bytes(vec![1].into()))];
     for json in [r#"["\u0000#1"]"#, r#"["\u0000#x"]"#] {
         assert!(json_to_msgpack(json, &mut none.clone()).is_err(), "{json}");
         assert!(json_to_cbor(json, &mut none.clone()).is_err(), "{json}");
@@ -161,7 +161,7 @@ fn a_placeholder_without_its_attachment_is_an_error() {
         );
     }
     // Used twice: the second use has nothing left.
-    let mut one: Outgoing = vec![Some(Attachment::Bytes(vec![1]))];
+    let mut one: Outgoing = vec![Some(Attachment::Bytes(vec![1].into()))];
     assert!(json_to_msgpack(r#"["\u0000#0","\u0000#0"]"#, &mut one).is_err());
 }
 
