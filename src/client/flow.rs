@@ -12,7 +12,10 @@
 //!   connection actor reads the socket only while they are under the limit, so a slow consumer
 //!   makes TCP push back on the router instead of growing a queue here.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicUsize,
+    Ordering::{Relaxed, Release, SeqCst},
+};
 use std::sync::Arc;
 
 use tokio::sync::Notify;
@@ -137,13 +140,18 @@ impl InboundGate {
         self.room.notify_waiters();
     }
 
-    /// Events of `bytes` joined the queue.
+    /// Events of `bytes` joined the queue. Called, like `taken`, under the lock of the queue
+    /// counted, so nothing else changes the counts meanwhile: a load and a store each, no
+    /// read-modify-write (this runs for every event received).
     pub fn queued(&self, bytes: usize) {
-        let now = self.queued.fetch_add(bytes, SeqCst) + bytes;
-        self.peak.fetch_max(now, SeqCst);
+        let now = self.queued.load(Relaxed).saturating_add(bytes);
+        self.queued.store(now, Release);
+        if now > self.peak.load(Relaxed) {
+            self.peak.store(now, Relaxed);
+        }
     }
 
-    /// JavaScript took everything queued.
+    /// JavaScript took everything queued (under the queue's lock, as `queued`).
     pub fn taken(&self) {
         self.queued.store(0, SeqCst);
         self.room.notify_waiters();

@@ -242,7 +242,7 @@ impl<'a> SessionRun<'a> {
     async fn wait(&mut self) -> Option<Attempt> {
         let goodbye = self.goodbye_deadline;
         let join = self.join_deadline;
-        let inbound = self.actor.inbound.clone();
+        let inbound = &self.actor.inbound;
         let reading = inbound.has_room();
         tokio::select! {
             received = self.link.recv(), if reading => return self.receive(received).await,

@@ -257,6 +257,13 @@ fn nesting_up_to_the_limit_and_brackets_in_strings_are_fine() {
         "{".repeat(1000)
     );
     assert!(Codec::Json.decode(Frame::Text(brackets), None).is_ok());
+    // Many lists side by side: more `[` than the limit, none deep.
+    let wide = format!("[36,5,1,{{}},[{}[]]]", "[],".repeat(1000));
+    assert!(Codec::Json.decode(Frame::Text(wide), None).is_ok());
+    // One level past the limit, in a text with no other `[` or `{`.
+    let past = format!("[36,5,1,{{}},[{}{}]]", "[".repeat(inner), "]".repeat(inner));
+    let past = past.replacen("[36", "[[36", 1) + "]";
+    assert!(Codec::Json.decode(Frame::Text(past), None).is_err());
 }
 
 /// Maps keyed by maps keyed by maps ...: each level used to quote the text of the level below,
