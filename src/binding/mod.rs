@@ -57,7 +57,7 @@ fn runtime() -> Result<&'static tokio::runtime::Handle> {
 /// a connection is active.
 type EventCallback = ThreadsafeFunction<(), (), BatchArgs, Status, false, true>;
 /// `(batch, attachments)`: the JSON text of an array of events, and its attachments (or null).
-type BatchArgs = FnArgs<(String, Option<Vec<JsReceived>>)>;
+type BatchArgs = FnArgs<(BatchText, Option<Vec<JsReceived>>)>;
 type JsAttachment = Either<Buffer, String>;
 
 /// A value received beside an event batch, on its way to JavaScript: a `Buffer` over the
@@ -125,6 +125,26 @@ impl ToNapiValue for JsReceived {
     }
 }
 
+/// The JSON text of a batch of events, on its way to JavaScript.
+pub struct BatchText(String);
+
+impl ToNapiValue for BatchText {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let text = val.0;
+        // Most batches are ASCII: as Latin-1, V8 copies them instead of decoding UTF-8.
+        let create = if text.is_ascii() {
+            sys::napi_create_string_latin1
+        } else {
+            sys::napi_create_string_utf8
+        };
+        let mut out = std::ptr::null_mut();
+        // At most isize::MAX bytes: it is an allocation.
+        let status = unsafe { create(env, text.as_ptr().cast(), text.len() as isize, &mut out) };
+        check_status!(status, "cannot hand a batch of events to JavaScript")?;
+        Ok(out)
+    }
+}
+
 /// The finalizer of a `Buffer` made by `JsReceived`: releases its bytes.
 unsafe extern "C" fn release_bytes(
     _env: sys::napi_env,
@@ -160,7 +180,7 @@ impl BatchSink {
                 };
                 let values = (!attachments.is_empty())
                     .then(|| attachments.into_iter().map(JsReceived).collect());
-                Ok(FnArgs::from((text, values)))
+                Ok(FnArgs::from((BatchText(text), values)))
             })?;
         Ok(BatchSink {
             queue,

@@ -1,6 +1,7 @@
 //! The router's sans-IO core: realms, the sessions joined to them, the dealer, the broker, the
 //! authorizer and the meta API. It takes messages as JSON text (every serializer is
-//! transcoded to the JSON form of `wamp::codec` at the edge) and returns what to send to whom
+//! transcoded to the JSON form of `wamp::codec` at the edge; large byte values and strings of
+//! MessagePack and CBOR peers stay beside the text, see `Attached`) and returns what to send to whom
 //! in an `Output`; it never touches a socket or a clock, so every rule is unit-tested by
 //! feeding it messages.
 //!
