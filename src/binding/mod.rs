@@ -58,7 +58,7 @@ fn runtime() -> Result<&'static tokio::runtime::Handle> {
 type EventCallback = ThreadsafeFunction<(), (), BatchArgs, Status, false, true>;
 /// `(batch, attachments)`: the JSON text of an array of events, and its attachments (or null).
 type BatchArgs = FnArgs<(BatchText, Option<Vec<JsReceived>>)>;
-type JsAttachment = Either<Buffer, String>;
+type JsAttachment = Either<Buffer, JsText>;
 
 /// A value received beside an event batch, on its way to JavaScript: a `Buffer` over the
 /// received bytes themselves (no copy; the buffer they live in is released when JavaScript
@@ -122,6 +122,61 @@ impl ToNapiValue for JsReceived {
         };
         check_status!(status, "cannot hand a received value to JavaScript")?;
         Ok(out)
+    }
+}
+
+/// A JavaScript string as UTF-8, converted in one pass. napi-rs's `String` first asks V8 for the
+/// UTF-8 length, a pass over the whole string that costs more than the conversion itself, then
+/// zero-fills its buffer; this asks for the length in UTF-16 units (no pass) and converts into a
+/// buffer large enough for any string of that length.
+pub struct JsText(String);
+
+impl TypeName for JsText {
+    fn type_name() -> &'static str {
+        "String"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::String
+    }
+}
+
+impl ValidateNapiValue for JsText {}
+
+impl FromNapiValue for JsText {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let mut units = 0;
+        let status = unsafe {
+            sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units)
+        };
+        check_status!(status, "expected a string")?;
+        // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 units, a lone
+        // surrogate becomes U+FFFD), and napi's terminating NUL. Pages never written are never
+        // touched, so a large string's unused part costs address space only.
+        let capacity = units
+            .checked_mul(3)
+            .and_then(|n| n.checked_add(1))
+            .ok_or_else(|| Error::from_reason("string too long"))?;
+        let mut utf8: Vec<u8> = Vec::with_capacity(capacity);
+        let mut written = 0;
+        let status = unsafe {
+            sys::napi_get_value_string_utf8(
+                env,
+                value,
+                utf8.as_mut_ptr().cast(),
+                capacity,
+                &mut written,
+            )
+        };
+        check_status!(status, "cannot read a string")?;
+        // napi wrote `written` bytes (the NUL after them not counted), within the capacity.
+        unsafe { utf8.set_len(written.min(capacity)) };
+        if utf8.capacity() - utf8.len() > 64 * 1024 {
+            utf8.shrink_to_fit();
+        }
+        String::from_utf8(utf8)
+            .map(JsText)
+            .map_err(|_| Error::from_reason("a string converted to invalid UTF-8"))
     }
 }
 
@@ -308,13 +363,19 @@ impl NativeConnection {
     /// attachments (Buffers and long strings) their placeholders refer to. Returns the bytes
     /// now waiting to be written, these included.
     #[napi]
-    pub fn send(&self, serial: u32, text: String, attachments: Option<Vec<JsAttachment>>) -> f64 {
+    pub fn send(
+        &self,
+        serial: u32,
+        #[napi(ts_arg_type = "string")] text: JsText,
+        attachments: Option<Vec<JsAttachment>>,
+    ) -> f64 {
+        let text = text.0;
         let attachments: Vec<Attachment> = attachments
             .map(|list| {
                 list.into_iter()
                     .map(|a| match a {
                         Either::A(b) => Attachment::Bytes(b.to_vec().into()),
-                        Either::B(t) => Attachment::text(t),
+                        Either::B(t) => Attachment::text(t.0),
                     })
                     .collect()
             })
