@@ -200,7 +200,7 @@ pub(super) fn rewrite_request(p: &Parts, request: u64, len_hint: usize) -> Strin
     push_u64(&mut msg, request);
     for item in &p.items[2..] {
         msg.push(',');
-        msg.push_str(item.get());
+        msg.push_str(item);
     }
     msg.push(']');
     msg
