@@ -2,7 +2,7 @@
 //! reply goes back to, ERROR replies, and the acknowledgements (PUBLISHED, SUBSCRIBED,
 //! REGISTERED, UNSUBSCRIBED, UNREGISTERED) with their revocation forms.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use super::{Output, Pending, SessionCore, State, HEAD_NUMBERS};
 use crate::wamp::error::ProtocolViolation;
@@ -188,7 +188,7 @@ pub(super) struct Removal {
     pub key: &'static str,
     pub revoked: fn(&Flags) -> Option<u64>,
     /// The set the id leaves.
-    pub live: fn(&mut SessionCore) -> &mut HashSet<u64>,
+    pub live: fn(&mut SessionCore) -> &mut FxHashSet<u64>,
 }
 
 /// The command with the JavaScript handle in slot 1 replaced by the WAMP request id.
