@@ -248,12 +248,11 @@ impl<'a> SessionRun<'a> {
             received = self.link.recv(), if reading => return self.receive(received).await,
             _ = inbound.room(), if !reading => {}
             cmd = self.actor.commands.recv() => self.command(cmd),
-            _ = tokio::time::sleep_until(goodbye.unwrap_or_else(Instant::now)),
-                if goodbye.is_some() => {
+            _ = sleep_until(goodbye), if goodbye.is_some() => {
                 // The router did not answer our GOODBYE: close anyway.
                 self.out.close_transport = true;
             }
-            _ = tokio::time::sleep_until(join.unwrap_or_else(Instant::now)), if join.is_some() => {
+            _ = sleep_until(join), if join.is_some() => {
                 self.close_link().await;
                 return Some(self.ended(
                     false,
@@ -307,9 +306,19 @@ impl<'a> SessionRun<'a> {
                 if serial == self.serial {
                     self.unwritten.push(backlog);
                     self.outgoing = attachments.into_iter().map(Some).collect();
-                    for line in text.split('\n') {
+                    // One command per line (memchr's search instead of `str::split`'s).
+                    let mut rest = text.as_str();
+                    loop {
+                        let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
+                            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                            None => (rest, None),
+                        };
                         if let Err(e) = self.session.on_command(line, &mut self.out) {
                             self.out.to_js.push(events::internal_error(&e.to_string()));
+                        }
+                        match next {
+                            Some(next) => rest = next,
+                            None => break,
                         }
                     }
                 }
@@ -333,5 +342,15 @@ impl<'a> SessionRun<'a> {
                 self.out.close_transport = true;
             }
         }
+    }
+}
+
+/// Sleeps until `deadline`; never wakes without one. `select!` evaluates the future of a branch
+/// whose condition is false too: this one only sets up a timer (and reads the clock) when polled,
+/// where `tokio::time::sleep_until` did both on every wait of the session loop.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
