@@ -197,8 +197,10 @@ impl<'a> SessionRun<'a> {
     /// to `refused` (with why). `Err`: the transport failed.
     async fn write_all(&mut self, refused: &mut Vec<(String, String)>) -> Result<(), String> {
         let limit = self.link.send_limit();
-        let messages = std::mem::take(&mut self.out.to_router);
-        for msg in messages {
+        // Emptied here and given back, so that its buffer serves the next turn too instead of
+        // a new vector growing through its reallocations for each batch of commands.
+        let mut messages = std::mem::take(&mut self.out.to_router);
+        for msg in messages.drain(..) {
             let Some(frame) = self.encode(msg) else {
                 continue;
             };
@@ -211,6 +213,9 @@ impl<'a> SessionRun<'a> {
             }
             self.link.feed(frame).await.map_err(|e| e.to_string())?;
             self.frames_written.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.out.to_router.is_empty() {
+            self.out.to_router = messages;
         }
         self.link.flush().await.map_err(|e| e.to_string())
     }
