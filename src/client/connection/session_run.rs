@@ -13,7 +13,7 @@ use crate::client::events;
 use crate::client::flow::Backlog;
 use crate::client::session::{Output, SessionCore};
 use crate::wamp::codec::{describe_attachments, Attachment, Codec, Outgoing, ReceivedValue};
-use crate::wamp::transport::{Frame, Received, Transport};
+use crate::wamp::transport::{sleep_until, Frame, Received, Transport};
 
 pub(super) struct SessionRun<'a> {
     actor: &'a mut Actor,
@@ -347,15 +347,5 @@ impl<'a> SessionRun<'a> {
                 self.out.close_transport = true;
             }
         }
-    }
-}
-
-/// Sleeps until `deadline`; never wakes without one. `select!` evaluates the future of a branch
-/// whose condition is false too: this one only sets up a timer (and reads the clock) when polled,
-/// where `tokio::time::sleep_until` did both on every wait of the session loop.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }

@@ -166,7 +166,7 @@ impl WebSocket {
             let wake = self.heartbeat.as_ref().map(Heartbeat::wake_at);
             let next = tokio::select! {
                 next = self.ws.next() => next,
-                _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
+                _ = super::sleep_until(wake), if wake.is_some() => {
                     if let Some(dead) = self.beat().await {
                         return dead;
                     }
