@@ -164,7 +164,10 @@ impl WebSocket {
     pub async fn recv(&mut self) -> Received {
         loop {
             let wake = self.heartbeat.as_ref().map(Heartbeat::wake_at);
+            // In order, not from a random start (a random number per frame): a frame that is
+            // there when the heartbeat is due counts as hearing from the router anyway.
             let next = tokio::select! {
+                biased;
                 next = self.ws.next() => next,
                 _ = super::sleep_until(wake), if wake.is_some() => {
                     if let Some(dead) = self.beat().await {
