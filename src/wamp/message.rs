@@ -70,7 +70,7 @@ pub fn type_name(t: u64) -> &'static str {
 pub struct Parts<'a> {
     /// Inline up to 8 (every WAMP message the engine reads has at most 7), so parsing a
     /// message allocates nothing.
-    pub items: SmallVec<[&'a RawValue; 8]>,
+    pub items: SmallVec<[&'a str; 8]>,
     pub kind: u64,
 }
 
@@ -79,14 +79,29 @@ fn violation(msg: impl Into<String>) -> ProtocolViolation {
 }
 
 impl<'a> Parts<'a> {
+    /// Splits a message from a peer, which must be JSON throughout (a text that is not stays a
+    /// protocol violation and never reaches JavaScript).
     pub fn parse(text: &'a str) -> Result<Self, ProtocolViolation> {
-        let items: SmallVec<[&RawValue; 8]> = serde_json::from_str(text)
+        let raw: SmallVec<[&RawValue; 8]> = serde_json::from_str(text)
             .map_err(|e| violation(format!("message is not a JSON array: {e}")))?;
-        let first = items
+        Self::with_kind(raw.iter().map(|v| v.get()).collect())
+    }
+
+    /// Splits a command that our own JavaScript wrote with `JSON.stringify`: only the array's
+    /// structure is scanned (see [`split_trusted`]), its elements are not validated: serde_json's
+    /// full parse of every outgoing call, publish and yield bought nothing for text we wrote.
+    pub fn parse_trusted(text: &'a str) -> Result<Self, ProtocolViolation> {
+        let items = split_trusted(text)
+            .ok_or_else(|| violation(format!("message is not a JSON array: {}", truncate(text))))?;
+        Self::with_kind(items)
+    }
+
+    fn with_kind(items: SmallVec<[&'a str; 8]>) -> Result<Self, ProtocolViolation> {
+        let first = *items
             .first()
             .ok_or_else(|| violation("empty message (no message type)"))?;
-        let kind: u64 = serde_json::from_str(first.get())
-            .map_err(|_| violation(format!("message type is not an integer: {}", first.get())))?;
+        let kind = parse_u64(first)
+            .ok_or_else(|| violation(format!("message type is not an integer: {first}")))?;
         Ok(Parts { items, kind })
     }
 
@@ -123,7 +138,7 @@ impl<'a> Parts<'a> {
     }
 
     pub fn raw(&self, i: usize) -> Option<&'a str> {
-        self.items.get(i).map(|v| v.get())
+        self.items.get(i).copied()
     }
 
     fn field(&self, i: usize, what: &str) -> Result<&'a str, ProtocolViolation> {
@@ -134,8 +149,8 @@ impl<'a> Parts<'a> {
     /// An id in [0, 2^53]; 0 only appears in revocation forms.
     pub fn id(&self, i: usize, what: &str) -> Result<u64, ProtocolViolation> {
         let raw = self.field(i, what)?;
-        match serde_json::from_str::<u64>(raw) {
-            Ok(v) if v <= MAX_ID => Ok(v),
+        match parse_u64(raw) {
+            Some(v) if v <= MAX_ID => Ok(v),
             _ => Err(violation(format!(
                 "{} has an invalid {what}: {raw} (must be an integer in [0, 2^53])",
                 self.name()
@@ -147,8 +162,8 @@ impl<'a> Parts<'a> {
     /// from [1, 2^53], so 0 (or anything past 2^53) from a peer is a protocol violation.
     pub fn nonzero_id(&self, i: usize, what: &str) -> Result<u64, ProtocolViolation> {
         let raw = self.field(i, what)?;
-        match serde_json::from_str::<u64>(raw) {
-            Ok(v) if (1..=MAX_ID).contains(&v) => Ok(v),
+        match parse_u64(raw) {
+            Some(v) if (1..=MAX_ID).contains(&v) => Ok(v),
             _ => Err(violation(format!(
                 "{} has an invalid {what}: {} (must be an integer in [1, 2^53])",
                 self.name(),
@@ -216,6 +231,153 @@ impl<'a> Parts<'a> {
         };
         Ok(Payload { args, kwargs })
     }
+}
+
+/// The top-level elements of a JSON array written by our own JavaScript (`JSON.stringify`), found
+/// by a scan of its structure alone: strings (with their escapes) and nested arrays and objects
+/// are skipped over, nothing inside them is checked. `None` when the text is not shaped like an
+/// array. Only for trusted text: what a peer sends goes through serde_json (see
+/// [`Parts::parse`]), which rejects anything that is not JSON.
+fn split_trusted(text: &str) -> Option<SmallVec<[&str; 8]>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut items = SmallVec::new();
+    if b.get(i) == Some(&b']') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(items);
+    }
+    loop {
+        let end = value_end(b, i)?;
+        // `i` and `end` are next to ASCII bytes (or at the text's end), so on char boundaries.
+        items.push(text.get(i..end)?);
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b']' => return (skip_ws(b, i + 1) == b.len()).then_some(items),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The end (exclusive) of the value starting at `b[i]`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i + 1),
+        b'[' | b'{' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = string_end(b, j + 1)?;
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            // A number, `true`, `false` or `null`.
+            let len = b[i..]
+                .iter()
+                .position(
+                    |c| !matches!(c, b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'+' | b'.'),
+                )
+                .unwrap_or(b.len() - i);
+            (len > 0).then_some(i + len)
+        }
+    }
+}
+
+/// The end (exclusive, after the closing quote) of the string whose contents start at `b[i]`.
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let k = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[k] == b'"' {
+            return Some(k + 1);
+        }
+        // An escape: the byte after the backslash is never the string's end.
+        i = k + 2;
+    }
+}
+
+/// `serde_json::from_str::<u64>(raw)` for the ids and kinds of messages: plain digits (no sign,
+/// leading zero, fraction or exponent) of at most 16 digits are read here; anything else goes
+/// to serde_json, so what is accepted and rejected is the same.
+fn parse_u64(raw: &str) -> Option<u64> {
+    let b = raw.as_bytes();
+    if !b.is_empty() && b.len() <= 16 && (b[0] != b'0' || b.len() == 1) {
+        if let Some(v) = decimal(b) {
+            return Some(v);
+        }
+    }
+    serde_json::from_str(raw).ok()
+}
+
+/// The value of 1 to 16 ASCII digits; `None` when a byte is not a digit. Ids drawn at random
+/// from [1, 2^53] nearly all have 15 or 16 digits: their last 8 (and the first 8 of 16) are read
+/// as one word each.
+fn decimal(b: &[u8]) -> Option<u64> {
+    if b.len() <= 8 {
+        return decimal_bytewise(b);
+    }
+    let (high, low) = b.split_at(b.len() - 8);
+    let low = eight_digits(low)?;
+    let high = if high.len() == 8 {
+        eight_digits(high)?
+    } else {
+        decimal_bytewise(high)?
+    };
+    Some(high * 100_000_000 + low)
+}
+
+fn decimal_bytewise(b: &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    let mut digits = true;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        digits &= d < 10;
+        // At most 8 bytes of at most 255 each: no overflow.
+        v = v * 10 + u64::from(d);
+    }
+    digits.then_some(v)
+}
+
+/// The value of exactly 8 ASCII digits, all checked and combined in one 64-bit word (the first
+/// digit in its lowest byte); `None` when `b` is not 8 digits.
+fn eight_digits(b: &[u8]) -> Option<u64> {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let w = u64::from_le_bytes(b.try_into().ok()?);
+    // A digit is 0x30..=0x39: its high nibble is 3, and still 3 after adding 6. (Adding 6
+    // carries into the next byte only from a byte of 0xFA or more, which fails the first test.)
+    if w & HIGH_NIBBLES != ZEROS || w.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES != ZEROS {
+        return None;
+    }
+    let w = w & 0x0F0F_0F0F_0F0F_0F0F;
+    // Pairs of digits into 16-bit lanes, then fours into 32-bit lanes, then all eight.
+    let w = (w.wrapping_mul(10) + (w >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let w = (w.wrapping_mul(100) + (w >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some(w.wrapping_mul(10_000).wrapping_add(w >> 32) & 0xFFFF_FFFF)
 }
 
 /// Raw payload of a message; `None` where the element was omitted on the wire.
@@ -394,6 +556,221 @@ mod tests {
         }
         let none = Payload::default().event_with(0, |ev| ev.push_str("[50,1,{}"));
         assert_eq!(none, "[50,1,{}]");
+    }
+
+    /// The elements `parse_trusted` finds, as text.
+    fn trusted(text: &str) -> Option<Vec<&str>> {
+        split_trusted(text).map(|items| items.into_vec())
+    }
+
+    #[test]
+    fn the_trusted_splitter_finds_the_top_level_elements() {
+        assert_eq!(
+            trusted(r#"[48,7,{},"com.x",["a"],{"k":1}]"#).unwrap(),
+            ["48", "7", "{}", r#""com.x""#, r#"["a"]"#, r#"{"k":1}"#]
+        );
+        // Escaped quotes and backslashes inside strings, at the top level and nested.
+        assert_eq!(
+            trusted(r#"[16,0,{},"a\"b",["\\",["\\\""],"]"],{"x\\":"}{\"]"}]"#).unwrap(),
+            [
+                "16",
+                "0",
+                "{}",
+                r#""a\"b""#,
+                r#"["\\",["\\\""],"]"]"#,
+                r#"{"x\\":"}{\"]"}"#
+            ]
+        );
+        // Brackets and commas inside strings, deep nesting, empty containers and strings.
+        assert_eq!(
+            trusted(r#"[1,[[[],{}],"],[{"],{"a":[1,{"b":"}"}]},[],{},""]"#).unwrap(),
+            [
+                "1",
+                r#"[[[],{}],"],[{"]"#,
+                r#"{"a":[1,{"b":"}"}]}"#,
+                "[]",
+                "{}",
+                r#""""#
+            ]
+        );
+        // Whitespace between elements is not part of them; scalars of every kind.
+        assert_eq!(
+            trusted(" [ 70 ,\n\t11 , { } , [ 1 , 2 ] , true,false , null,-1.5e3 ] \n").unwrap(),
+            [
+                "70",
+                "11",
+                "{ }",
+                "[ 1 , 2 ]",
+                "true",
+                "false",
+                "null",
+                "-1.5e3"
+            ]
+        );
+        // Non-ASCII text inside strings.
+        assert_eq!(
+            trusted(r#"[16,0,{},"tópico",["ü\u00fc€"]]"#).unwrap(),
+            ["16", "0", "{}", r#""tópico""#, r#"["ü\u00fc€"]"#]
+        );
+        assert_eq!(trusted("[]").unwrap(), Vec::<&str>::new());
+        assert_eq!(trusted(" [ ] ").unwrap(), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_trusted_splitter_rejects_what_is_not_shaped_like_an_array() {
+        for bad in [
+            "",
+            " ",
+            "not json",
+            "{}",
+            "48",
+            "[",
+            "[1",
+            "[1,",
+            "[1,]",
+            "[,1]",
+            "[1 2]",
+            "[1]]",
+            "[1] x",
+            r#"["abc]"#,
+            r#"["abc\"]"#,
+            r#"["abc\"#,
+            "[[1,2]",
+            r#"[{"a":"}"]"#,
+            "[1,:]",
+        ] {
+            assert_eq!(trusted(bad), None, "{bad:?}");
+        }
+        assert!(Parts::parse_trusted("[]").is_err());
+        assert!(Parts::parse_trusted(r#"["x"]"#).is_err());
+        assert!(Parts::parse_trusted("[1.0]").is_err());
+        assert!(Parts::parse_trusted("not json").is_err());
+    }
+
+    #[test]
+    fn trusted_and_validated_splits_agree_on_json() {
+        for text in [
+            r#"[48, 7814135, {}, "com.myapp.myprocedure1", ["Hello, world!"]]"#,
+            r#"[16,0,{"exclude_me":false},"a\"b\\",[{"x":["]"]}],{"k":"{"}]"#,
+            r#"[70,11,{"progress":true},[1,[2,[3]]],{}]"#,
+            "[ 1 , [ ] , { } ]",
+        ] {
+            let a = Parts::parse(text).unwrap();
+            let b = Parts::parse_trusted(text).unwrap();
+            assert_eq!(a.items, b.items, "{text}");
+            assert_eq!(a.kind, b.kind);
+        }
+    }
+
+    #[test]
+    fn ids_read_as_serde_json_reads_them() {
+        for raw in [
+            "0",
+            "1",
+            "7",
+            "10",
+            "1234567890123456",
+            "9007199254740991",
+            "9007199254740992",
+            "9007199254740993",
+            "9999999999999999",
+            "12345678901234567",
+            "18446744073709551615",
+            "18446744073709551616",
+            "00",
+            "01",
+            "007",
+            "-1",
+            "-0",
+            "+1",
+            "1.0",
+            "1.5",
+            "1e3",
+            "1E3",
+            "0x10",
+            "1a",
+            "a1",
+            "",
+            " 1",
+            "1 ",
+            "\"1\"",
+            "true",
+            "null",
+            "[1]",
+            "１",
+        ] {
+            assert_eq!(
+                parse_u64(raw),
+                serde_json::from_str::<u64>(raw).ok(),
+                "{raw:?}"
+            );
+        }
+        let p = Parts::parse_trusted("[33,9007199254740992,9007199254740993,0,-1,1.0,1e3,01,2]")
+            .unwrap();
+        assert_eq!(p.id(1, "x").unwrap(), MAX_ID);
+        assert_eq!(p.nonzero_id(1, "x").unwrap(), MAX_ID);
+        let err = p.id(2, "subscription").unwrap_err();
+        assert_eq!(
+            err.0,
+            "SUBSCRIBED has an invalid subscription: 9007199254740993 (must be an integer in [0, 2^53])"
+        );
+        assert!(p.nonzero_id(2, "x").is_err());
+        assert_eq!(p.id(3, "x").unwrap(), 0);
+        let err = p.nonzero_id(3, "request id").unwrap_err();
+        assert_eq!(
+            err.0,
+            "SUBSCRIBED has an invalid request id: 0 (must be an integer in [1, 2^53])"
+        );
+        for i in 4..=7 {
+            assert!(p.id(i, "x").is_err(), "{:?}", p.raw(i));
+            assert!(p.nonzero_id(i, "x").is_err(), "{:?}", p.raw(i));
+        }
+        assert_eq!(p.nonzero_id(8, "x").unwrap(), 2);
+        assert_eq!(
+            Parts::parse_trusted("[01]").err().map(|v| v.0),
+            Some("message type is not an integer: 01".to_string())
+        );
+    }
+
+    #[test]
+    fn ids_of_every_length_read_as_serde_json_reads_them() {
+        // Numbers of 1 to 20 digits (a fixed pseudo-random sequence), each also with one of its
+        // bytes replaced by a near-digit or another non-digit.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for len in 1..=20usize {
+            for _ in 0..300 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let digits: String = (0..len)
+                    .map(|i| char::from(b'0' + ((x >> (i % 60)) as u8 ^ i as u8) % 10))
+                    .collect();
+                assert_eq!(
+                    parse_u64(&digits),
+                    serde_json::from_str::<u64>(&digits).ok(),
+                    "{digits}"
+                );
+                let at = (x >> 40) as usize % len;
+                for c in ['/', ':', '.', 'e', '-', '+', ' ', 'a', '\u{7f}', 'é', '０'] {
+                    let mut bad = digits.clone();
+                    bad.replace_range(at..at + 1, c.encode_utf8(&mut [0; 4]));
+                    assert_eq!(
+                        parse_u64(&bad),
+                        serde_json::from_str::<u64>(&bad).ok(),
+                        "{bad:?}"
+                    );
+                }
+            }
+        }
+        for (raw, v) in [
+            ("99999999", 99_999_999),
+            ("100000000", 100_000_000),
+            ("1234567812345678", 1_234_567_812_345_678),
+            ("9999999999999999", 9_999_999_999_999_999),
+            ("999999999999999", 999_999_999_999_999),
+        ] {
+            assert_eq!(parse_u64(raw), Some(v));
+        }
     }
 
     #[test]

@@ -19,7 +19,9 @@ mod rpc;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::error::CommandError;
 use super::events;
@@ -74,23 +76,28 @@ impl Output {
 const GOODBYE_AND_OUT: &str = "wamp.close.goodbye_and_out";
 const PROTOCOL_VIOLATION: &str = "wamp.error.protocol_violation";
 
+/// The maps and sets below are keyed by ids, looked up a few times per call, event and
+/// invocation, and hashed with Fx (a multiply and a rotate) instead of SipHash. Fx does
+/// not resist chosen keys: request ids are ours (a counter); subscription, registration and
+/// invocation ids are the router's, and a router that picked colliding ids to slow these sets
+/// down could as well flood the session with messages, which the client accepts from it anyway.
 #[derive(Clone)]
 pub struct SessionCore {
     state: State,
     serial: u32,
     next_request: u64,
-    pending: HashMap<u64, Pending>,
+    pending: FxHashMap<u64, Pending>,
     /// Calls we cancelled: late or repeated RESULT/ERROR for them are dropped quietly (a router
     /// may answer a cancel and then forward the callee's answer too).
     cancelled: Tombstones,
-    subscriptions: HashSet<u64>,
-    registrations: HashSet<u64>,
-    invocations: HashSet<u64>,
+    subscriptions: FxHashSet<u64>,
+    registrations: FxHashSet<u64>,
+    invocations: FxHashSet<u64>,
     /// Progressive call invocations we receive whose input is still streaming in.
-    streaming_invocations: HashSet<u64>,
+    streaming_invocations: FxHashSet<u64>,
     /// Progressive call invocations we send: JavaScript handle -> the request id all CALLs of
     /// the stream share.
-    streaming_calls: HashMap<u64, u64>,
+    streaming_calls: FxHashMap<u64, u64>,
     leave: Option<Leave>,
 }
 
@@ -103,13 +110,13 @@ impl SessionCore {
             state: State::Establishing,
             serial,
             next_request: 1,
-            pending: HashMap::new(),
+            pending: FxHashMap::default(),
             cancelled: Tombstones::default(),
-            subscriptions: HashSet::new(),
-            registrations: HashSet::new(),
-            invocations: HashSet::new(),
-            streaming_invocations: HashSet::new(),
-            streaming_calls: HashMap::new(),
+            subscriptions: FxHashSet::default(),
+            registrations: FxHashSet::default(),
+            invocations: FxHashSet::default(),
+            streaming_invocations: FxHashSet::default(),
+            streaming_calls: FxHashMap::default(),
             leave: None,
         }
     }
@@ -206,9 +213,11 @@ impl SessionCore {
     }
 
     /// Handles one command from JavaScript. Errors describe a malformed command (a bug on the
-    /// JavaScript side, never a user's input, which index.js validates).
+    /// JavaScript side, never a user's input, which index.js validates). Commands are our own
+    /// JavaScript's `JSON.stringify` output, so they are split by a scan of their structure
+    /// ([`Parts::parse_trusted`]) instead of being validated as the router's messages are.
     pub fn on_command(&mut self, text: &str, out: &mut Output) -> Result<(), CommandError> {
-        let p = Parts::parse(text).map_err(CommandError::Unparsable)?;
+        let p = Parts::parse_trusted(text).map_err(CommandError::Unparsable)?;
         let result = match p.kind {
             m::PUBLISH | m::SUBSCRIBE | m::UNSUBSCRIBE | m::CALL | m::REGISTER | m::UNREGISTER => {
                 self.send_request(&p, text, out)
@@ -234,7 +243,7 @@ impl SessionCore {
 /// them: a late reply comes soon after the cancel or not at all.
 #[derive(Default, Clone)]
 struct Tombstones {
-    ids: HashSet<u64>,
+    ids: FxHashSet<u64>,
     order: VecDeque<u64>,
 }
 

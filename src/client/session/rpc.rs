@@ -43,7 +43,7 @@ impl SessionCore {
                 self.streaming_calls.remove(&handle);
             }
             if self.pending.contains_key(&request) {
-                out.to_router.push(rewrite_request(p, request, text.len()));
+                out.to_router.push(rewrite_request(p, request, text));
             }
             return Ok(true);
         }

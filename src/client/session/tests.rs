@@ -523,3 +523,19 @@ fn the_session_stays_open_at_id_2_pow_53() {
         ]
     );
 }
+
+#[test]
+fn a_request_keeps_the_text_around_its_handle() {
+    let text = r#"[48,77,{"x":"]"},"com.proc",["a\"b"],{"k":[1]}]"#;
+    let p = Parts::parse_trusted(text).unwrap();
+    assert_eq!(
+        super::requests::rewrite_request(&p, 9007199254740992, text),
+        r#"[48,9007199254740992,{"x":"]"},"com.proc",["a\"b"],{"k":[1]}]"#
+    );
+    // Parts of another text: written element by element.
+    let copy = text.to_string();
+    assert_eq!(
+        super::requests::rewrite_request(&p, 5, &copy),
+        r#"[48,5,{"x":"]"},"com.proc",["a\"b"],{"k":[1]}]"#
+    );
+}

@@ -119,3 +119,14 @@ impl Transport {
         each!(self, t => t.finish_close().await)
     }
 }
+
+/// Sleeps until `deadline`; never wakes without one. `select!` evaluates the future of a branch
+/// whose condition is false too: this one only reads the clock and sets up a timer when polled,
+/// where `tokio::time::sleep_until` did both on every wait of a loop that usually has no
+/// deadline (the session's goodbye and join, a WebSocket's heartbeat).
+pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
