@@ -170,10 +170,9 @@ impl FromNapiValue for JsText {
         };
         check_status!(status, "cannot read a string")?;
         // napi wrote `written` bytes (the NUL after them not counted), within the capacity.
+        // Not shrunk: the string lives only until it is written, and shrinking a large buffer
+        // moved it into fresh pages (a megabyte of page faults per megabyte of string).
         unsafe { utf8.set_len(written.min(capacity)) };
-        if utf8.capacity() - utf8.len() > 64 * 1024 {
-            utf8.shrink_to_fit();
-        }
         String::from_utf8(utf8)
             .map(JsText)
             .map_err(|_| Error::from_reason("a string converted to invalid UTF-8"))
