@@ -19,7 +19,7 @@ mod rpc;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -77,10 +77,11 @@ const GOODBYE_AND_OUT: &str = "wamp.close.goodbye_and_out";
 const PROTOCOL_VIOLATION: &str = "wamp.error.protocol_violation";
 
 /// The maps and sets below are keyed by ids, looked up a few times per call, event and
-/// invocation, and hashed with Fx (a multiply and a rotate) instead of SipHash. Fx does
-/// not resist chosen keys: request ids are ours (a counter); subscription, registration and
-/// invocation ids are the router's, and a router that picked colliding ids to slow these sets
-/// down could as well flood the session with messages, which the client accepts from it anyway.
+/// invocation. Most are hashed with Fx (a multiply and a rotate) instead of SipHash: request ids
+/// are ours (a counter), and the subscription and registration ids come one per request of ours,
+/// so their number is ours too. Fx does not resist chosen keys, so the invocation sets, which a
+/// router fills with ids and in numbers of its own choosing, keep std's keyed SipHash: colliding
+/// ids must not turn each INVOCATION into a scan of all the others.
 #[derive(Clone)]
 pub struct SessionCore {
     state: State,
@@ -92,9 +93,9 @@ pub struct SessionCore {
     cancelled: Tombstones,
     subscriptions: FxHashSet<u64>,
     registrations: FxHashSet<u64>,
-    invocations: FxHashSet<u64>,
+    invocations: HashSet<u64>,
     /// Progressive call invocations we receive whose input is still streaming in.
-    streaming_invocations: FxHashSet<u64>,
+    streaming_invocations: HashSet<u64>,
     /// Progressive call invocations we send: JavaScript handle -> the request id all CALLs of
     /// the stream share.
     streaming_calls: FxHashMap<u64, u64>,
@@ -114,8 +115,8 @@ impl SessionCore {
             cancelled: Tombstones::default(),
             subscriptions: FxHashSet::default(),
             registrations: FxHashSet::default(),
-            invocations: FxHashSet::default(),
-            streaming_invocations: FxHashSet::default(),
+            invocations: HashSet::new(),
+            streaming_invocations: HashSet::new(),
             streaming_calls: FxHashMap::default(),
             leave: None,
         }
