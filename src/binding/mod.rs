@@ -69,25 +69,7 @@ impl ToNapiValue for JsReceived {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
         let mut out = std::ptr::null_mut();
         let status = match val.0 {
-            // At most isize::MAX bytes: it is an allocation. ASCII text (most long strings:
-            // Base64, CSV, JSON, logs) is also Latin-1, which V8 copies as it is rather than
-            // decoding UTF-8: about twice as fast for a long string.
-            ReceivedValue::Text(utf8) if utf8.is_ascii() => unsafe {
-                sys::napi_create_string_latin1(
-                    env,
-                    utf8.as_ptr().cast(),
-                    utf8.len() as isize,
-                    &mut out,
-                )
-            },
-            ReceivedValue::Text(utf8) => unsafe {
-                sys::napi_create_string_utf8(
-                    env,
-                    utf8.as_ptr().cast(),
-                    utf8.len() as isize,
-                    &mut out,
-                )
-            },
+            ReceivedValue::Text(utf8) => unsafe { create_string(env, &utf8, &mut out) },
             ReceivedValue::Bytes(bytes) => {
                 let len = bytes.len();
                 let data = bytes.as_ptr().cast_mut().cast();
@@ -184,19 +166,28 @@ pub struct BatchText(String);
 
 impl ToNapiValue for BatchText {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        let text = val.0;
-        // Most batches are ASCII: as Latin-1, V8 copies them instead of decoding UTF-8.
-        let create = if text.is_ascii() {
-            sys::napi_create_string_latin1
-        } else {
-            sys::napi_create_string_utf8
-        };
         let mut out = std::ptr::null_mut();
-        // At most isize::MAX bytes: it is an allocation.
-        let status = unsafe { create(env, text.as_ptr().cast(), text.len() as isize, &mut out) };
+        let status = unsafe { create_string(env, val.0.as_bytes(), &mut out) };
         check_status!(status, "cannot hand a batch of events to JavaScript")?;
         Ok(out)
     }
+}
+
+/// A JavaScript string from UTF-8. ASCII text (most batches of events, and most long strings:
+/// Base64, CSV, JSON, logs) is also Latin-1, which V8 copies as it is instead of decoding UTF-8:
+/// about twice as fast for a long string.
+unsafe fn create_string(
+    env: sys::napi_env,
+    utf8: &[u8],
+    out: &mut sys::napi_value,
+) -> sys::napi_status {
+    let create = if utf8.is_ascii() {
+        sys::napi_create_string_latin1
+    } else {
+        sys::napi_create_string_utf8
+    };
+    // At most isize::MAX bytes: it is an allocation.
+    unsafe { create(env, utf8.as_ptr().cast(), utf8.len() as isize, out) }
 }
 
 /// The finalizer of a `Buffer` made by `JsReceived`: releases its bytes.

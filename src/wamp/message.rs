@@ -333,51 +333,17 @@ fn parse_u64(raw: &str) -> Option<u64> {
     serde_json::from_str(raw).ok()
 }
 
-/// The value of 1 to 16 ASCII digits; `None` when a byte is not a digit. Ids drawn at random
-/// from [1, 2^53] nearly all have 15 or 16 digits: their last 8 (and the first 8 of 16) are read
-/// as one word each.
+/// The value of 1 to 16 ASCII digits; `None` when a byte is not a digit.
 fn decimal(b: &[u8]) -> Option<u64> {
-    if b.len() <= 8 {
-        return decimal_bytewise(b);
-    }
-    let (high, low) = b.split_at(b.len() - 8);
-    let low = eight_digits(low)?;
-    let high = if high.len() == 8 {
-        eight_digits(high)?
-    } else {
-        decimal_bytewise(high)?
-    };
-    Some(high * 100_000_000 + low)
-}
-
-fn decimal_bytewise(b: &[u8]) -> Option<u64> {
     let mut v = 0u64;
     let mut digits = true;
     for &c in b {
         let d = c.wrapping_sub(b'0');
         digits &= d < 10;
-        // At most 8 bytes of at most 255 each: no overflow.
+        // At most 16 bytes of at most 255 each: below 2^64.
         v = v * 10 + u64::from(d);
     }
     digits.then_some(v)
-}
-
-/// The value of exactly 8 ASCII digits, all checked and combined in one 64-bit word (the first
-/// digit in its lowest byte); `None` when `b` is not 8 digits.
-fn eight_digits(b: &[u8]) -> Option<u64> {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    let w = u64::from_le_bytes(b.try_into().ok()?);
-    // A digit is 0x30..=0x39: its high nibble is 3, and still 3 after adding 6. (Adding 6
-    // carries into the next byte only from a byte of 0xFA or more, which fails the first test.)
-    if w & HIGH_NIBBLES != ZEROS || w.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES != ZEROS {
-        return None;
-    }
-    let w = w & 0x0F0F_0F0F_0F0F_0F0F;
-    // Pairs of digits into 16-bit lanes, then fours into 32-bit lanes, then all eight.
-    let w = (w.wrapping_mul(10) + (w >> 8)) & 0x00FF_00FF_00FF_00FF;
-    let w = (w.wrapping_mul(100) + (w >> 16)) & 0x0000_FFFF_0000_FFFF;
-    Some(w.wrapping_mul(10_000).wrapping_add(w >> 32) & 0xFFFF_FFFF)
 }
 
 /// Raw payload of a message; `None` where the element was omitted on the wire.
